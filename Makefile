@@ -1,0 +1,112 @@
+# iam: an identity and access management server (FastCGI, C).
+#
+#   make            build bin/iam-fcgi and bin/iamctl
+#   make run        install what is missing, build, start the stack on loopback
+#   make stop       stop what `make run` started
+#   make test       the same set-up on other ports in a temporary directory,
+#                   every test, and tear-down
+#   make asan       the tests against an ASan + UBSan build
+#   make valgrind   the unit tests under valgrind (no leaks allowed)
+#   make bench      wrk through NGINX, beside baselines measured in the same run
+#   make lint       cppcheck and clang-format check
+#   make fuzz       build the libFuzzer drivers (clang) and run each briefly
+
+CC	?= cc
+BUILD	?= build
+BIN	?= bin
+PG_INC	:= $(shell pg_config --includedir 2>/dev/null || echo /usr/include/postgresql)
+
+CFLAGS	?= -O2 -g
+CFLAGS	+= -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
+	   -Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith \
+	   -Wformat=2 -Wno-format-nonliteral -fstack-protector-strong \
+	   -D_FORTIFY_SOURCE=2 -fPIE
+CPPFLAGS += -Iinclude -I$(PG_INC)
+LDFLAGS	+= -pie -Wl,-z,relro,-z,now
+LDLIBS	= -lfcgi -lpq -ljson-c -lmemcached -lcrypto
+
+# Layers: transport, handlers, domain (later issues), infrastructure.
+CORE	= arena errors parse netaddr conf log crypto metrics router \
+	  ratelimit store
+SERVER	= $(CORE) http dispatch worker master routes h_ops main
+CTL	= arena errors parse netaddr conf log migrate iamctl
+
+SERVER_OBJ = $(SERVER:%=$(BUILD)/%.o)
+CTL_OBJ	= $(CTL:%=$(BUILD)/%.o)
+
+UNIT	= test_arena test_parse test_json test_netaddr test_conf
+UNIT_BIN = $(UNIT:%=$(BUILD)/tests/%)
+
+all: $(BIN)/iam-fcgi $(BIN)/iamctl
+
+$(BUILD)/%.o: src/%.c include/*.h Makefile
+	@mkdir -p $(BUILD)
+	$(CC) $(CFLAGS) $(CPPFLAGS) -c $< -o $@
+
+$(BIN)/iam-fcgi: $(SERVER_OBJ)
+	@mkdir -p $(BIN)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(SERVER_OBJ) $(LDLIBS)
+
+$(BIN)/iamctl: $(CTL_OBJ)
+	@mkdir -p $(BIN)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CTL_OBJ) $(LDLIBS)
+
+# Unit tests link the pure parts only.
+UNIT_DEPS = $(BUILD)/arena.o $(BUILD)/parse.o $(BUILD)/netaddr.o \
+	    $(BUILD)/conf.o $(BUILD)/log.o
+
+$(BUILD)/tests/%: tests/unit/%.c $(UNIT_DEPS)
+	@mkdir -p $(BUILD)/tests
+	$(CC) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) -o $@ $< $(UNIT_DEPS) -lcmocka
+
+unit: $(UNIT_BIN)
+	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
+
+# The responder that the benchmark compares against.
+$(BUILD)/bench/responder: tests/bench/responder.c $(BUILD)/crypto.o
+	@mkdir -p $(BUILD)/bench
+	$(CC) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/crypto.o \
+	    -lfcgi -lpq -lmemcached -lcrypto
+
+deps:
+	@scripts/deps.sh
+
+run: deps all
+	@scripts/stack.sh up
+
+stop:
+	@scripts/stack.sh down
+
+test: deps all $(UNIT_BIN)
+	@scripts/test.sh
+
+asan:
+	@scripts/deps.sh
+	$(MAKE) BUILD=build/asan BIN=build/asan/bin \
+	    CFLAGS="-O1 -g -fsanitize=address,undefined \
+	    -fno-sanitize-recover=undefined -fno-omit-frame-pointer" \
+	    LDFLAGS="-fsanitize=address,undefined" all \
+	    build/asan/tests/test_arena build/asan/tests/test_parse \
+	    build/asan/tests/test_json build/asan/tests/test_netaddr \
+	    build/asan/tests/test_conf
+	IAM_BIN=build/asan/bin IAM_UNIT=build/asan/tests IAM_SANITIZED=1 \
+	    scripts/test.sh
+
+valgrind: deps $(UNIT_BIN)
+	@set -e; for t in $(UNIT_BIN); do \
+	    valgrind -q --leak-check=full --show-leak-kinds=all \
+	    --errors-for-leak-kinds=all --error-exitcode=1 $$t; done
+
+bench: deps all $(BUILD)/bench/responder
+	@scripts/bench.sh
+
+lint:
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
+	    --inline-suppr -Iinclude -I$(PG_INC) --std=c11 src tests/unit
+	@clang-format --dry-run --Werror src/*.c include/*.h 2>/dev/null \
+	    || echo "clang-format: differences (advisory, KNF is the style)"
+
+clean:
+	rm -rf build bin
+
+.PHONY: all unit deps run stop test asan valgrind bench lint clean

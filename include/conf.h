@@ -1,0 +1,53 @@
+/*
+ * conf.h: configuration.  One table (conf.c) names every key with its type,
+ * default and meaning; a file of "key = value" lines is read first, then an
+ * environment variable of the same name overrides each key.  An unknown key
+ * in the file or a bad value stops start-up with one line naming it.
+ */
+#ifndef IAM_CONF_H
+#define IAM_CONF_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "netaddr.h"
+
+enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
+
+struct config {
+	char		*database_url;
+	int64_t		 db_connect_timeout;	/* seconds */
+	int64_t		 db_statement_timeout;	/* seconds */
+	char		*memcached_servers;	/* "" → null rate backend */
+	int64_t		 memcached_timeout_ms;
+	int64_t		 workers;		/* 0: serve without forking */
+	int64_t		 shutdown_timeout;	/* seconds */
+	int64_t		 max_body_bytes;
+	int64_t		 rate_max;
+	int64_t		 rate_window;		/* seconds */
+	int		 rate_fail_closed;
+	struct cidrlist	 trusted_proxies;
+	char		*metrics_token;		/* secret; "" = none */
+	struct cidrlist	 metrics_allow;
+	int		 log_level;
+	char		*migrations_dir;	/* "" → ../sql beside binary */
+	char		*path;			/* file it was read from */
+};
+
+/*
+ * Loads defaults, then path (NULL: the default search, see conf.c), then the
+ * environment.  On error returns -1 with one line in err, and out holds
+ * nothing to free.  On success the caller frees out with conf_free.
+ */
+int	 conf_load(const char *path, struct config *out, char *err,
+	    size_t errlen);
+void	 conf_free(struct config *);
+/* Writes "KEY<TAB>default<TAB>meaning" lines, one per key. */
+void	 conf_list(FILE *);
+/* Returns 1 if name is a configuration key. */
+int	 conf_is_key(const char *name);
+/* The file conf_load would read when given NULL, or NULL if none. */
+const char *conf_default_path(void);
+
+#endif

@@ -1,0 +1,41 @@
+/*
+ * metrics.h: counters shared by every worker.  The master maps one
+ * anonymous shared region before it forks, so /metrics in any worker sums
+ * the whole service; counters are updated with relaxed atomic adds.
+ */
+#ifndef IAM_METRICS_H
+#define IAM_METRICS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct buf;
+struct route;
+
+enum metric_event {
+	EV_LOGIN_OK,
+	EV_LOGIN_FAILED,
+	EV_TOKEN_ISSUED,
+	EV_TOKEN_REFRESHED,
+	EV_TOKEN_REVOKED,
+	EV_RATE_LIMITED,
+	EV_DB_ERROR,
+	EV_MEMCACHED_ERROR,
+	EV_WORKER_RESTART,
+	EV__MAX
+};
+
+/*
+ * Maps the region for nroutes routes (plus one slot for unmatched paths).
+ * Call once, before forking.  Returns 0 or -1.
+ */
+int	 metrics_init(size_t nroutes);
+/* Counts one request: route index (nroutes for none), status, duration. */
+void	 metrics_request(size_t route, int status, uint64_t usec);
+void	 metrics_event(enum metric_event);
+void	 metrics_workers(int64_t alive);
+/* Renders the Prometheus text exposition into b. */
+void	 metrics_render(struct buf *b, const struct route *rt,
+	    size_t nrt);
+
+#endif

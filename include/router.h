@@ -1,0 +1,55 @@
+/*
+ * router.h: the route table is data.  Each route names its method, its
+ * path pattern (":name" matches one segment), its handler and its flags;
+ * the dispatcher enforces the flags before the handler runs, and a route
+ * is public only if its entry says so.
+ */
+#ifndef IAM_ROUTER_H
+#define IAM_ROUTER_H
+
+#include <stddef.h>
+
+#include "errors.h"
+#include "parse.h"
+
+struct req;
+
+enum method {
+	M_GET = 1 << 0,
+	M_HEAD = 1 << 1,
+	M_POST = 1 << 2,
+	M_PUT = 1 << 3,
+	M_PATCH = 1 << 4,
+	M_DELETE = 1 << 5,
+	M_OPTIONS = 1 << 6,
+	M_OTHER = 1 << 7,
+};
+
+#define R_PUBLIC	0x0001	/* no caller identity needed */
+#define R_NORATE	0x0002	/* exempt from the RATE_MAX bucket */
+
+struct route {
+	enum method	 method;
+	const char	*pattern;
+	enum iam_err	(*handler)(struct req *);
+	unsigned	 flags;
+	const char	*summary;	/* one line, for OpenAPI and docs */
+};
+
+/* The table (routes.c). */
+extern const struct route	routes[];
+extern const size_t		nroutes;
+
+enum method	 method_parse(const char *);
+const char	*method_name(enum method);
+
+/*
+ * Finds the route for (method, path).  Returns its index and fills params
+ * (in the arena) when found; -1 when the path matches no route (404); -2
+ * when it matches only under other methods, with their mask in *allow.
+ * HEAD is served by a GET route.
+ */
+long	 route_find(struct arena *, enum method, const char *path,
+	    struct kvlist *params, unsigned *allow);
+
+#endif

@@ -1,0 +1,64 @@
+/*
+ * store.h: PostgreSQL.  All SQL text lives in the store layer, as an
+ * enum-indexed table of statements prepared once per connection and run
+ * with bound parameters.  Lookups return three states: <0 broken (→ 503),
+ * 0 no / not found, >0 yes.
+ */
+#ifndef IAM_STORE_H
+#define IAM_STORE_H
+
+#include <libpq-fe.h>
+#include <time.h>
+
+struct config;
+
+enum stmt {
+	STMT_PING,
+	STMT_INSTANCE,
+	STMT_BEGIN,
+	STMT_COMMIT,
+	STMT_ROLLBACK,
+	STMT__MAX
+};
+
+struct store {
+	PGconn		*conn;
+	const struct config *cfg;	/* borrowed */
+	int		 prepared;	/* statements prepared on conn */
+	time_t		 next_try;	/* no reconnect before this */
+	int		 in_tx;
+};
+
+/* Remembers cfg and tries to connect; failure is not fatal (a later
+ * store_ready reconnects).  Returns 0 connected, -1 not. */
+int	 store_open(struct store *, const struct config *);
+void	 store_close(struct store *);
+
+/*
+ * Makes sure the connection is usable, reconnecting (at most once a second)
+ * if it was lost.  Returns 1 ready, -1 unavailable.
+ */
+int	 store_ready(struct store *);
+
+/*
+ * Runs a prepared statement with n text parameters (NULL = SQL NULL).
+ * Returns the result (caller PQclear()s it) when it succeeded, or NULL on
+ * any error, which is logged and counted; the connection is dropped if it
+ * broke.
+ */
+PGresult *store_exec(struct store *, enum stmt, int n,
+	    const char *const *params);
+
+/* Transaction helper: begin, then commit or roll back.  0 or -1. */
+int	 store_begin(struct store *);
+int	 store_commit(struct store *);
+void	 store_rollback(struct store *);
+
+/* Round-trip check used by /health/ready: 1 ok, -1 not; *ms its time. */
+int	 store_ping(struct store *, double *ms);
+
+/* Reads the instance row by primary key: 1 found (id copied), 0 none,
+ * -1 broken. */
+int	 store_instance(struct store *, char *id, size_t idlen);
+
+#endif

@@ -1,0 +1,299 @@
+/*
+ * conf.c: the configuration table and its loader.  Keys are declared once,
+ * here, with their type, default, limits and meaning; the README table and
+ * `iam-fcgi -K` come from the same list.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "parse.h"
+
+enum ctype { C_STR, C_INT, C_DUR, C_ENUM, C_CIDRS };
+
+struct ckey {
+	const char	*name;
+	enum ctype	 type;
+	size_t		 off;
+	const char	*def;		/* NULL: required */
+	int64_t		 min, max;
+	const char	*const *choices;	/* C_ENUM: index stored */
+	const char	*help;
+};
+
+static const char *const fail_modes[] = { "open", "closed", NULL };
+static const char *const log_levels[] = { "debug", "info", "warn",
+	"error", NULL };
+
+#define O(f)	offsetof(struct config, f)
+
+static const struct ckey keys[] = {
+	{ "DATABASE_URL", C_STR, O(database_url), NULL, 0, 0, NULL,
+	  "libpq connection string or URI (required)" },
+	{ "DB_CONNECT_TIMEOUT", C_DUR, O(db_connect_timeout), "2s", 1, 60,
+	  NULL, "time allowed to connect to PostgreSQL" },
+	{ "DB_STATEMENT_TIMEOUT", C_DUR, O(db_statement_timeout), "5s", 1,
+	  600, NULL, "longest a single SQL statement may run" },
+	{ "MEMCACHED_SERVERS", C_STR, O(memcached_servers),
+	  "127.0.0.1:11211", 0, 0, NULL,
+	  "comma list of host:port or /socket; empty disables rate limits" },
+	{ "MEMCACHED_TIMEOUT_MS", C_INT, O(memcached_timeout_ms), "100", 1,
+	  5000, NULL, "connect and I/O timeout for memcached" },
+	{ "IAM_WORKERS", C_INT, O(workers), "", 0, 256, NULL,
+	  "worker processes (default: cores); 0 serves in one process "
+	  "without a master (mod_fcgid, CGI)" },
+	{ "SHUTDOWN_TIMEOUT", C_DUR, O(shutdown_timeout), "10s", 1, 3600,
+	  NULL, "grace for in-flight requests on SIGTERM" },
+	{ "MAX_BODY_BYTES", C_INT, O(max_body_bytes), "65536", 1024,
+	  16777216, NULL, "largest request body accepted" },
+	{ "RATE_MAX", C_INT, O(rate_max), "120", 1, 1000000000, NULL,
+	  "requests per client IP per window (every route but /health*)" },
+	{ "RATE_WINDOW_SEC", C_DUR, O(rate_window), "60", 1, 86400, NULL,
+	  "length of the RATE_MAX window" },
+	{ "RATE_LIMIT_FAIL", C_ENUM, O(rate_fail_closed), "open", 0, 0,
+	  fail_modes, "when memcached is down: open serves, closed refuses" },
+	{ "TRUSTED_PROXIES", C_CIDRS, O(trusted_proxies), "", 0, 0, NULL,
+	  "CIDRs whose X-Forwarded-For is believed" },
+	{ "METRICS_TOKEN", C_STR, O(metrics_token), "", 0, 0, NULL,
+	  "bearer token that may read /metrics (empty: none)" },
+	{ "METRICS_ALLOW", C_CIDRS, O(metrics_allow), "127.0.0.1/32,::1/128",
+	  0, 0, NULL, "client CIDRs that may read /metrics without a token" },
+	{ "LOG_LEVEL", C_ENUM, O(log_level), "info", 0, 0, log_levels,
+	  "debug, info, warn or error" },
+	{ "MIGRATIONS_DIR", C_STR, O(migrations_dir), "", 0, 0, NULL,
+	  "directory of sql/NNNN_name.{up,down}.sql (default: ../sql beside "
+	  "the binary)" },
+};
+
+#define NKEYS	(sizeof(keys) / sizeof(keys[0]))
+
+static const struct ckey *
+findkey(const char *name, size_t len)
+{
+	size_t	i;
+
+	for (i = 0; i < NKEYS; i++)
+		if (strlen(keys[i].name) == len &&
+		    strncmp(keys[i].name, name, len) == 0)
+			return &keys[i];
+	return NULL;
+}
+
+int
+conf_is_key(const char *name)
+{
+	return findkey(name, strlen(name)) != NULL;
+}
+
+void
+conf_list(FILE *f)
+{
+	size_t	i;
+
+	for (i = 0; i < NKEYS; i++)
+		fprintf(f, "%s\t%s\t%s\n", keys[i].name,
+		    keys[i].def == NULL ? "(required)" : keys[i].def,
+		    keys[i].help);
+}
+
+const char *
+conf_default_path(void)
+{
+	static const char *const paths[] = { "var/iam.conf", "conf/iam.conf",
+		"/etc/iam/iam.conf" };
+	const char	*env;
+	size_t		 i;
+
+	if ((env = getenv("IAM_CONF")) != NULL && *env != '\0')
+		return env;
+	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
+		if (access(paths[i], R_OK) == 0)
+			return paths[i];
+	return NULL;
+}
+
+void
+conf_free(struct config *c)
+{
+	size_t	i;
+
+	for (i = 0; i < NKEYS; i++) {
+		if (keys[i].type == C_STR) {
+			char **p = (char **)((char *)c + keys[i].off);
+
+			if (*p != NULL)
+				explicit_bzero(*p, strlen(*p));
+			free(*p);
+			*p = NULL;
+		} else if (keys[i].type == C_CIDRS)
+			cidrlist_free((struct cidrlist *)((char *)c +
+			    keys[i].off));
+	}
+	free(c->path);
+	c->path = NULL;
+}
+
+/* Converts one raw value into its field.  Returns 0 or -1. */
+static int
+setval(struct config *c, const struct ckey *k, const char *v)
+{
+	char	*base = (char *)c + k->off;
+	int64_t	 n;
+	size_t	 i;
+
+	switch (k->type) {
+	case C_STR:
+		free(*(char **)base);
+		return (*(char **)base = strdup(v)) == NULL ? -1 : 0;
+	case C_INT:
+		if (parse_int(v, k->min, k->max, &n) == -1)
+			return -1;
+		*(int64_t *)base = n;
+		return 0;
+	case C_DUR:
+		if (parse_duration(v, &n) == -1 || n < k->min || n > k->max)
+			return -1;
+		*(int64_t *)base = n;
+		return 0;
+	case C_ENUM:
+		for (i = 0; k->choices[i] != NULL; i++)
+			if (strcmp(k->choices[i], v) == 0) {
+				*(int *)base = (int)i;
+				return 0;
+			}
+		return -1;
+	case C_CIDRS:
+		cidrlist_free((struct cidrlist *)base);
+		return cidrlist_parse(v, (struct cidrlist *)base);
+	}
+	return -1;
+}
+
+static char *
+trim(char *s)
+{
+	char	*e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+/* Reads the file into raw[], one string per key.  Returns 0 or -1. */
+static int
+readfile(const char *path, char **raw, char *err, size_t errlen)
+{
+	FILE		*f;
+	char		 line[4096], *k, *v, *eq;
+	const struct ckey *key;
+	size_t		 len;
+	int		 lineno = 0, rc = -1;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		lineno++;
+		len = strlen(line);
+		if (len == sizeof(line) - 1 && line[len - 1] != '\n') {
+			snprintf(err, errlen, "%s:%d: line too long", path,
+			    lineno);
+			goto out;
+		}
+		k = trim(line);
+		if (*k == '\0' || *k == '#')
+			continue;
+		if ((eq = strchr(k, '=')) == NULL) {
+			snprintf(err, errlen, "%s:%d: expected KEY = value",
+			    path, lineno);
+			goto out;
+		}
+		*eq = '\0';
+		k = trim(k);
+		v = trim(eq + 1);
+		len = strlen(v);
+		if (len >= 2 && v[0] == '"' && v[len - 1] == '"') {
+			v[len - 1] = '\0';
+			v++;
+		}
+		if ((key = findkey(k, strlen(k))) == NULL) {
+			snprintf(err, errlen, "%s:%d: unknown key %s", path,
+			    lineno, k);
+			goto out;
+		}
+		free(raw[key - keys]);
+		if ((raw[key - keys] = strdup(v)) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	explicit_bzero(line, sizeof(line));
+	fclose(f);
+	return rc;
+}
+
+int
+conf_load(const char *path, struct config *c, char *err, size_t errlen)
+{
+	char		*raw[NKEYS] = { NULL };
+	const char	*v;
+	size_t		 i;
+	long		 ncpu;
+	int		 rc = -1;
+
+	memset(c, 0, sizeof(*c));
+	if (path == NULL)
+		path = conf_default_path();
+	if (path != NULL) {
+		if (readfile(path, raw, err, errlen) == -1)
+			goto out;
+		if ((c->path = strdup(path)) == NULL)
+			goto out;
+	}
+	for (i = 0; i < NKEYS; i++) {
+		if ((v = getenv(keys[i].name)) != NULL) {
+			free(raw[i]);
+			if ((raw[i] = strdup(v)) == NULL)
+				goto out;
+		}
+		v = raw[i] != NULL ? raw[i] : keys[i].def;
+		if (v == NULL || (keys[i].def == NULL && *v == '\0')) {
+			snprintf(err, errlen, "%s: required but not set",
+			    keys[i].name);
+			goto out;
+		}
+		/* IAM_WORKERS "" means one worker per core. */
+		if (keys[i].off == O(workers) && *v == '\0') {
+			ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+			c->workers = ncpu < 1 ? 1 : ncpu > 256 ? 256 : ncpu;
+			continue;
+		}
+		if (setval(c, &keys[i], v) == -1) {
+			/* Name the key, never echo a value: it may be secret. */
+			snprintf(err, errlen, "%s: invalid value", keys[i].name);
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	for (i = 0; i < NKEYS; i++) {
+		if (raw[i] != NULL)
+			explicit_bzero(raw[i], strlen(raw[i]));
+		free(raw[i]);
+	}
+	if (rc == -1)
+		conf_free(c);
+	return rc;
+}

@@ -1,0 +1,224 @@
+/*
+ * dispatch.c: the one path every request takes.  The order is fixed:
+ * parse the request, find its route, count it against its rate buckets,
+ * read and check the body, answer 404/405, enforce the route's access
+ * flags (deny by default), run the handler, write, count, log, free.
+ * Handlers fail closed: the answer is an error until a handler sets one.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "conf.h"
+#include "http.h"
+#include "log.h"
+#include "metrics.h"
+#include "ratelimit.h"
+#include "worker.h"
+
+struct bucket {
+	const char	*name;
+	int64_t		 max;
+	int64_t		 window;
+};
+
+static uint64_t
+now_us(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static void
+retry_after(struct req *r, int64_t secs)
+{
+	char	v[24];
+
+	snprintf(v, sizeof(v), "%lld", (long long)(secs > 0 ? secs : 1));
+	resp_header(r, "Retry-After", v);
+}
+
+/*
+ * Counts the request in every bucket that applies to its route and sets
+ * the RateLimit-* headers from the most restrictive one.  Returns 1 to go
+ * on, 0 when an answer (429 or 503) has been set.
+ */
+static int
+rate_check(struct req *r, unsigned flags)
+{
+	const struct config	*cfg = r->w->cfg;
+	struct bucket		 b[1];
+	struct rl_result	 res, worst;
+	json_object		*d, *o;
+	size_t			 nb = 0, i;
+	int			 rc, limited = 0, have = 0;
+	time_t			 now = time(NULL);
+	char			 v[24];
+
+	if (!(flags & R_NORATE))
+		b[nb++] = (struct bucket){ "global", cfg->rate_max,
+		    cfg->rate_window };
+	for (i = 0; i < nb; i++) {
+		rc = rl_hit(&r->w->rl, b[i].name, r->ip, b[i].max,
+		    b[i].window, now, &res);
+		if (rc == 2)
+			continue;
+		if (rc == -1) {
+			if (!cfg->rate_fail_closed)
+				continue;
+			retry_after(r, 5);
+			resp_error(r, IAM_E_SERVICE_UNAVAILABLE, NULL, NULL);
+			return 0;
+		}
+		if (rc == 0)
+			limited = 1;
+		if (!have || res.remaining < worst.remaining ||
+		    (rc == 0 && res.reset > worst.reset)) {
+			worst = res;
+			have = 1;
+		}
+	}
+	if (!have)
+		return 1;
+	snprintf(v, sizeof(v), "%lld", (long long)worst.limit);
+	resp_header(r, "RateLimit-Limit", v);
+	snprintf(v, sizeof(v), "%lld", (long long)worst.remaining);
+	resp_header(r, "RateLimit-Remaining", v);
+	snprintf(v, sizeof(v), "%lld", (long long)worst.reset);
+	resp_header(r, "RateLimit-Reset", v);
+	if (!limited)
+		return 1;
+	metrics_event(EV_RATE_LIMITED);
+	log_kv(LOG_WARN, "security.rate_limited", "requestId", r->id, "ip",
+	    r->ip, "path", r->path, NULL);
+	retry_after(r, worst.reset);
+	d = json_object_new_array();
+	o = json_object_new_object();
+	json_object_object_add(o, "retryAfter",
+	    json_object_new_int64(worst.reset > 0 ? worst.reset : 1));
+	json_object_array_add(d, o);
+	resp_error(r, IAM_E_RATE_LIMIT_EXCEEDED, NULL, d);
+	return 0;
+}
+
+static void
+allow_header(struct req *r, unsigned allow)
+{
+	static const enum method order[] = { M_GET, M_HEAD, M_POST, M_PUT,
+	    M_PATCH, M_DELETE, M_OPTIONS };
+	struct buf	b;
+	size_t		i;
+
+	buf_init(&b, r->a);
+	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++)
+		if (allow & order[i])
+			buf_printf(&b, "%s%s", b.len ? ", " : "",
+			    method_name(order[i]));
+	if (!b.oom)
+		resp_header(r, "Allow", b.data);
+}
+
+static void
+access_log(struct req *r, uint64_t usec)
+{
+	struct buf	 b;
+	const char	*ua = r->user_agent;
+
+	buf_init(&b, r->a);
+	buf_puts(&b, "\"requestId\":\"");
+	buf_json_str(&b, r->id, strlen(r->id));
+	buf_printf(&b, "\",\"method\":\"%s\",\"path\":\"",
+	    method_name(r->method));
+	/* The path only: a query string may carry a token. */
+	buf_json_str(&b, r->path, strlen(r->path));
+	buf_printf(&b, "\",\"status\":%d,\"durationMs\":%.3f,\"bytes\":%zu,"
+	    "\"ip\":\"", r->status, (double)usec / 1000.0, r->body.len);
+	buf_json_str(&b, r->ip, strlen(r->ip));
+	buf_puts(&b, "\",\"userAgent\":\"");
+	if (ua != NULL && utf8_valid(ua, strlen(ua)))
+		buf_json_str(&b, ua, strlen(ua) > 256 ? 256 : strlen(ua));
+	buf_putc(&b, '"');
+	if (!b.oom)
+		log_raw(LOG_INFO, "http.access", b.data, b.len);
+}
+
+static void
+answer(struct req *r)
+{
+	const struct route	*rt;
+	const char		*msg;
+	enum iam_err		 e;
+	unsigned		 allow, flags;
+	long			 idx;
+
+	if ((e = http_parse(r)) != IAM_OK) {
+		resp_error(r, e, "Malformed request path, query or cookie",
+		    NULL);
+		return;
+	}
+	idx = route_find(r->a, r->method, r->path, &r->params, &allow);
+	flags = idx >= 0 ? routes[idx].flags : 0;
+	if (!rate_check(r, flags))
+		return;
+	if ((e = http_body(r, &msg)) != IAM_OK) {
+		resp_error(r, e, msg, NULL);
+		return;
+	}
+	if (idx == -1) {
+		resp_error(r, IAM_E_NOT_FOUND, NULL, NULL);
+		return;
+	}
+	if (idx == -2) {
+		allow_header(r, allow);
+		resp_error(r, IAM_E_METHOD_NOT_ALLOWED, NULL, NULL);
+		return;
+	}
+	rt = &routes[idx];
+	r->route = idx;
+	/*
+	 * Deny by default: a route that is not public needs a caller, and
+	 * until a route table entry says how one is proven, nobody is.
+	 */
+	if (!(rt->flags & R_PUBLIC)) {
+		resp_error(r, r->authorization == NULL ? IAM_E_UNAUTHORIZED :
+		    IAM_E_INVALID_TOKEN, NULL, NULL);
+		return;
+	}
+	r->status = 0;
+	e = rt->handler(r);
+	if (e != IAM_OK) {
+		if (e == IAM_E_SERVICE_UNAVAILABLE)
+			retry_after(r, 5);
+		resp_error(r, e, NULL, NULL);
+	} else if (r->status == 0) {
+		log_kv(LOG_ERROR, "http.no_answer", "requestId", r->id,
+		    "route", rt->pattern, NULL);
+		resp_error(r, IAM_E_INTERNAL, NULL, NULL);
+	}
+}
+
+void
+dispatch(struct worker *w, struct io *io)
+{
+	struct req	r;
+	uint64_t	t0 = now_us(), dt;
+
+	memset(&r, 0, sizeof(r));
+	r.a = &w->arena;
+	r.w = w;
+	r.io = io;
+	r.route = -1;
+	answer(&r);
+	if (r.status == 0)
+		resp_error(&r, IAM_E_INTERNAL, NULL, NULL);
+	if (http_write(&r) == -1)
+		log_kv(LOG_WARN, "http.write_failed", "requestId", r.id, NULL);
+	dt = now_us() - t0;
+	metrics_request(r.route < 0 ? nroutes : (size_t)r.route, r.status,
+	    dt);
+	access_log(&r, dt);
+	w->served++;
+	arena_reset(&w->arena);
+}

@@ -1,0 +1,169 @@
+/*
+ * iamctl.c: the operator's tool.  It reads the same configuration as the
+ * server (so run from a checkout after `make run` it talks to that stack
+ * without flags) and exits 0 on success, 1 on failure, 2 on misuse.
+ */
+#include <libgen.h>
+#include <libpq-fe.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "migrate.h"
+#include "parse.h"
+
+static const char *confpath;
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: iamctl [-c file] command [args]\n"
+	    "\n"
+	    "commands:\n"
+	    "  migrate up [N]     apply pending migrations (all, or N)\n"
+	    "  migrate down [N]   revert the last N migrations (default 1)\n"
+	    "  migrate status     list migrations; exit 3 if any is pending\n"
+	    "  config check       check the configuration\n"
+	    "  config keys        list every configuration key\n"
+	    "\n"
+	    "The configuration is read from -c, $IAM_CONF, var/iam.conf,\n"
+	    "conf/iam.conf or /etc/iam/iam.conf, then the environment.\n");
+}
+
+static int
+load(struct config *cfg)
+{
+	char	err[512];
+
+	if (conf_load(confpath, cfg, err, sizeof(err)) == -1) {
+		fprintf(stderr, "iamctl: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* The migrations directory: MIGRATIONS_DIR, else ../sql beside us. */
+static int
+migrations_dir(const struct config *cfg, char *out, size_t len)
+{
+	char	exe[PATH_MAX];
+	ssize_t	n;
+
+	if (cfg->migrations_dir[0] != '\0') {
+		snprintf(out, len, "%s", cfg->migrations_dir);
+		return 0;
+	}
+	if ((n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) == -1)
+		return -1;
+	exe[n] = '\0';
+	snprintf(out, len, "%s/../sql", dirname(exe));
+	return 0;
+}
+
+static int
+cmd_migrate(int argc, char *argv[])
+{
+	struct config	 cfg;
+	PGconn		*c;
+	char		 dir[PATH_MAX];
+	int64_t		 n = 0;
+	int		 rc = 1;
+
+	if (argc < 1 || argc > 2 || (strcmp(argv[0], "up") != 0 &&
+	    strcmp(argv[0], "down") != 0 && strcmp(argv[0], "status") != 0)) {
+		usage(stderr);
+		return 2;
+	}
+	if (argc == 2 && (strcmp(argv[0], "status") == 0 ||
+	    parse_int(argv[1], 1, 1000, &n) == -1)) {
+		fprintf(stderr, "iamctl: migrate %s: bad count %s\n", argv[0],
+		    argv[1]);
+		return 2;
+	}
+	if (load(&cfg) == -1)
+		return 1;
+	if (migrations_dir(&cfg, dir, sizeof(dir)) == -1) {
+		conf_free(&cfg);
+		return 1;
+	}
+	c = PQconnectdb(cfg.database_url);
+	if (c == NULL || PQstatus(c) != CONNECTION_OK) {
+		fprintf(stderr, "iamctl: database: %s", c ? PQerrorMessage(c) :
+		    "out of memory\n");
+		PQfinish(c);
+		conf_free(&cfg);
+		return 1;
+	}
+	if (strcmp(argv[0], "up") == 0)
+		rc = migrate_up(c, dir, (int)n, stdout) == 0 ? 0 : 1;
+	else if (strcmp(argv[0], "down") == 0)
+		rc = migrate_down(c, dir, (int)n, stdout) == 0 ? 0 : 1;
+	else {
+		rc = migrate_status(c, dir, stdout);
+		rc = rc < 0 ? 1 : rc > 0 ? 3 : 0;
+	}
+	PQfinish(c);
+	conf_free(&cfg);
+	return rc;
+}
+
+static int
+cmd_config(int argc, char *argv[])
+{
+	struct config	cfg;
+
+	if (argc == 1 && strcmp(argv[0], "keys") == 0) {
+		conf_list(stdout);
+		return 0;
+	}
+	if (argc != 1 || strcmp(argv[0], "check") != 0) {
+		usage(stderr);
+		return 2;
+	}
+	if (load(&cfg) == -1)
+		return 1;
+	printf("configuration OK (%s)\n", cfg.path ? cfg.path :
+	    "environment only");
+	conf_free(&cfg);
+	return 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+	int	ch;
+
+	while ((ch = getopt(argc, argv, "+c:h")) != -1) {
+		switch (ch) {
+		case 'c':
+			confpath = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1) {
+		usage(stderr);
+		return 2;
+	}
+	if (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(argv[0], "migrate") == 0)
+		return cmd_migrate(argc - 1, argv + 1);
+	if (strcmp(argv[0], "config") == 0)
+		return cmd_config(argc - 1, argv + 1);
+	fprintf(stderr, "iamctl: unknown command %s\n", argv[0]);
+	usage(stderr);
+	return 2;
+}

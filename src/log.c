@@ -1,0 +1,126 @@
+/*
+ * log.c: JSON line logging.  Each line is built in a stack buffer and
+ * written with one write(2), so lines from several workers never interleave.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "arena.h"
+#include "log.h"
+#include "parse.h"
+
+static int		 minlevel = LOG_INFO;
+static const char	*comp = "iam";
+static const char *const names[] = { "debug", "info", "warn", "error" };
+
+void
+log_init(int level, const char *component)
+{
+	minlevel = level;
+	comp = component;
+}
+
+void
+log_setlevel(int level)
+{
+	minlevel = level;
+}
+
+/* Appends a JSON string literal, replacing invalid UTF-8 wholesale. */
+static void
+jstr(struct buf *b, const char *s)
+{
+	size_t	len = strlen(s);
+
+	buf_putc(b, '"');
+	if (utf8_valid(s, len))
+		buf_json_str(b, s, len);
+	else
+		buf_puts(b, "(invalid utf-8)");
+	buf_putc(b, '"');
+}
+
+static void
+head(struct buf *b, int level, const char *event)
+{
+	struct timespec	ts;
+	struct tm	tm;
+	char		tbuf[40];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(tbuf, sizeof(tbuf), "%Y-%m-%dT%H:%M:%S", &tm);
+	buf_printf(b, "{\"ts\":\"%s.%03ldZ\",\"level\":\"%s\",\"pid\":%ld,"
+	    "\"component\":", tbuf, ts.tv_nsec / 1000000, names[level],
+	    (long)getpid());
+	jstr(b, comp);
+	buf_puts(b, ",\"event\":");
+	jstr(b, event);
+}
+
+static void
+emit(struct buf *b)
+{
+	size_t	off = 0;
+	ssize_t	n;
+
+	buf_puts(b, "}\n");
+	if (b->oom)
+		return;
+	while (off < b->len) {
+		if ((n = write(STDERR_FILENO, b->data + off, b->len - off)) <= 0)
+			return;
+		off += (size_t)n;
+	}
+}
+
+void
+log_kv(int level, const char *event, ...)
+{
+	struct arena	 a;
+	struct buf	 b;
+	va_list		 ap;
+	const char	*k, *v;
+
+	if (level < minlevel)
+		return;
+	arena_init(&a, 0);
+	buf_init(&b, &a);
+	head(&b, level, event);
+	va_start(ap, event);
+	while ((k = va_arg(ap, const char *)) != NULL) {
+		v = va_arg(ap, const char *);
+		buf_putc(&b, ',');
+		jstr(&b, k);
+		buf_putc(&b, ':');
+		if (v == NULL)
+			buf_puts(&b, "null");
+		else
+			jstr(&b, v);
+	}
+	va_end(ap);
+	emit(&b);
+	arena_free(&a);
+}
+
+void
+log_raw(int level, const char *event, const char *fields, size_t len)
+{
+	struct arena	a;
+	struct buf	b;
+
+	if (level < minlevel)
+		return;
+	arena_init(&a, 0);
+	buf_init(&b, &a);
+	head(&b, level, event);
+	if (len > 0) {
+		buf_putc(&b, ',');
+		buf_add(&b, fields, len);
+	}
+	emit(&b);
+	arena_free(&a);
+}

@@ -1,0 +1,654 @@
+/*
+ * parse.c: pure parsers for what arrives in a request: JSON well-formedness,
+ * UTF-8, percent-encoding, query strings and forms, cookies, the
+ * Authorization header, paths, request ids, durations and content types.
+ * Each takes lengths explicitly and never reads past them.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arena.h"
+#include "parse.h"
+
+const char *
+kv_get(const struct kvlist *l, const char *key)
+{
+	size_t	i;
+
+	for (i = 0; i < l->n; i++)
+		if (strcmp(l->v[i].key, key) == 0)
+			return l->v[i].val;
+	return NULL;
+}
+
+/*
+ * Length of the valid UTF-8 sequence at s (at most n bytes), or 0 if there
+ * is none: overlong forms, surrogates and code points over U+10FFFF are
+ * refused, as RFC 3629 requires.
+ */
+static size_t
+utf8_seq(const unsigned char *s, size_t n)
+{
+	uint32_t	cp;
+	size_t		len, i;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		len = 2;
+		cp = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		len = 3;
+		cp = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		len = 4;
+		cp = s[0] & 0x07;
+	} else
+		return 0;
+	if (n < len)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+int
+utf8_valid(const char *s, size_t len)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 i = 0, n;
+
+	while (i < len) {
+		if (p[i] < 0x80) {
+			i++;
+			continue;
+		}
+		if ((n = utf8_seq(p + i, len - i)) == 0)
+			return 0;
+		i += n;
+	}
+	return 1;
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Reads four hex digits at s (n bytes available); -1 if malformed. */
+static long
+hex4(const unsigned char *s, size_t n)
+{
+	long	v = 0;
+	int	d, i;
+
+	if (n < 4)
+		return -1;
+	for (i = 0; i < 4; i++) {
+		if ((d = hexval(s[i])) < 0)
+			return -1;
+		v = (v << 4) | d;
+	}
+	return v;
+}
+
+/* Scans a JSON string whose opening quote is at s[*pos]. */
+static int
+json_string(const unsigned char *s, size_t len, size_t *pos)
+{
+	size_t	i = *pos + 1, n;
+	long	cp, lo;
+
+	while (i < len) {
+		if (s[i] == '"') {
+			*pos = i + 1;
+			return JSON_OK;
+		}
+		if (s[i] < 0x20)
+			return s[i] == 0 ? JSON_E_NUL : JSON_E_SYNTAX;
+		if (s[i] >= 0x80) {
+			if ((n = utf8_seq(s + i, len - i)) == 0)
+				return JSON_E_UTF8;
+			i += n;
+			continue;
+		}
+		if (s[i] != '\\') {
+			i++;
+			continue;
+		}
+		if (++i >= len)
+			return JSON_E_SYNTAX;
+		switch (s[i]) {
+		case '"': case '\\': case '/': case 'b':
+		case 'f': case 'n': case 'r': case 't':
+			i++;
+			continue;
+		case 'u':
+			break;
+		default:
+			return JSON_E_SYNTAX;
+		}
+		if ((cp = hex4(s + i + 1, len - i - 1)) < 0)
+			return JSON_E_SYNTAX;
+		i += 5;
+		if (cp == 0)
+			return JSON_E_NUL;
+		if (cp >= 0xdc00 && cp <= 0xdfff)
+			return JSON_E_SURROGATE;
+		if (cp >= 0xd800 && cp <= 0xdbff) {
+			if (len - i < 6 || s[i] != '\\' || s[i + 1] != 'u')
+				return JSON_E_SURROGATE;
+			lo = hex4(s + i + 2, len - i - 2);
+			if (lo < 0)
+				return JSON_E_SYNTAX;
+			if (lo < 0xdc00 || lo > 0xdfff)
+				return JSON_E_SURROGATE;
+			i += 6;
+		}
+	}
+	return JSON_E_SYNTAX;
+}
+
+static int
+json_number(const unsigned char *s, size_t len, size_t *pos)
+{
+	size_t	i = *pos;
+
+	if (i < len && s[i] == '-')
+		i++;
+	if (i >= len || !isdigit(s[i]))
+		return JSON_E_SYNTAX;
+	if (s[i] == '0')
+		i++;
+	else
+		while (i < len && isdigit(s[i]))
+			i++;
+	if (i < len && s[i] == '.') {
+		if (++i >= len || !isdigit(s[i]))
+			return JSON_E_SYNTAX;
+		while (i < len && isdigit(s[i]))
+			i++;
+	}
+	if (i < len && (s[i] == 'e' || s[i] == 'E')) {
+		i++;
+		if (i < len && (s[i] == '+' || s[i] == '-'))
+			i++;
+		if (i >= len || !isdigit(s[i]))
+			return JSON_E_SYNTAX;
+		while (i < len && isdigit(s[i]))
+			i++;
+	}
+	*pos = i;
+	return JSON_OK;
+}
+
+static size_t
+json_ws(const unsigned char *s, size_t len, size_t i)
+{
+	while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' ||
+	    s[i] == '\r'))
+		i++;
+	return i;
+}
+
+int
+json_check(const char *text, size_t len, int maxdepth)
+{
+	const unsigned char	*s = (const unsigned char *)text;
+	unsigned char		 stack[256];
+	size_t			 i, n;
+	int			 depth = 0, rc;
+
+	if (maxdepth < 1 || maxdepth > (int)sizeof(stack))
+		return JSON_E_DEPTH;
+	i = json_ws(s, len, 0);
+	if (i == len)
+		return JSON_E_EMPTY;
+value:
+	if (i >= len)
+		return JSON_E_SYNTAX;
+	switch (s[i]) {
+	case '{':
+	case '[':
+		if (depth == maxdepth)
+			return JSON_E_DEPTH;
+		stack[depth++] = s[i++];
+		i = json_ws(s, len, i);
+		if (i < len && s[i] == (stack[depth - 1] == '{' ? '}' : ']')) {
+			depth--;
+			i++;
+			goto after;
+		}
+		if (stack[depth - 1] == '{')
+			goto key;
+		goto value;
+	case '"':
+		if ((rc = json_string(s, len, &i)) != JSON_OK)
+			return rc;
+		goto after;
+	case 't':
+	case 'f':
+	case 'n':
+		n = s[i] == 'f' ? 5 : 4;
+		if (len - i < n || memcmp(s + i, s[i] == 't' ? "true" :
+		    s[i] == 'f' ? "false" : "null", n) != 0)
+			return JSON_E_SYNTAX;
+		i += n;
+		goto after;
+	default:
+		if ((rc = json_number(s, len, &i)) != JSON_OK)
+			return rc;
+		goto after;
+	}
+key:
+	if (i >= len || s[i] != '"')
+		return JSON_E_SYNTAX;
+	if ((rc = json_string(s, len, &i)) != JSON_OK)
+		return rc;
+	i = json_ws(s, len, i);
+	if (i >= len || s[i] != ':')
+		return JSON_E_SYNTAX;
+	i = json_ws(s, len, i + 1);
+	goto value;
+after:
+	i = json_ws(s, len, i);
+	if (depth == 0)
+		return i == len ? JSON_OK : JSON_E_SYNTAX;
+	if (i >= len)
+		return JSON_E_SYNTAX;
+	if (s[i] == ',') {
+		i = json_ws(s, len, i + 1);
+		if (stack[depth - 1] == '{')
+			goto key;
+		goto value;
+	}
+	if (s[i] == (stack[depth - 1] == '{' ? '}' : ']')) {
+		depth--;
+		i++;
+		goto after;
+	}
+	return JSON_E_SYNTAX;
+}
+
+const char *
+json_check_message(int rc)
+{
+	switch (rc) {
+	case JSON_OK:
+		return "ok";
+	case JSON_E_DEPTH:
+		return "JSON nesting is too deep";
+	case JSON_E_NUL:
+		return "JSON strings must not contain NUL";
+	case JSON_E_UTF8:
+		return "JSON strings must be valid UTF-8";
+	case JSON_E_SURROGATE:
+		return "JSON string has an unpaired surrogate escape";
+	case JSON_E_EMPTY:
+		return "Request body is empty";
+	default:
+		return "Request body is not well-formed JSON";
+	}
+}
+
+char *
+pct_decode(struct arena *a, const char *s, size_t len, int plus,
+    size_t *outlen)
+{
+	char	*out;
+	size_t	 i, o = 0;
+	int	 hi, lo;
+
+	if ((out = arena_alloc(a, len + 1)) == NULL)
+		return NULL;
+	for (i = 0; i < len; i++) {
+		if (s[i] == '%') {
+			if (len - i < 3 || (hi = hexval(s[i + 1])) < 0 ||
+			    (lo = hexval(s[i + 2])) < 0)
+				return NULL;
+			out[o++] = (char)(hi << 4 | lo);
+			i += 2;
+		} else if (s[i] == '+' && plus)
+			out[o++] = ' ';
+		else
+			out[o++] = s[i];
+		if (out[o - 1] == '\0')
+			return NULL;
+	}
+	out[o] = '\0';
+	if (!utf8_valid(out, o))
+		return NULL;
+	if (outlen != NULL)
+		*outlen = o;
+	return out;
+}
+
+int
+parse_urlencoded(struct arena *a, const char *s, size_t len,
+    size_t maxpairs, struct kvlist *out)
+{
+	const char	*p, *end = s + len, *amp, *eq;
+	size_t		 n = 0, cap;
+
+	out->v = NULL;
+	out->n = 0;
+	for (p = s, cap = 0; p < end; p = amp + 1) {
+		if ((amp = memchr(p, '&', (size_t)(end - p))) == NULL)
+			amp = end;
+		if (amp > p)
+			cap++;
+		if (amp == end)
+			break;
+	}
+	if (cap == 0)
+		return 0;
+	if (cap > maxpairs)
+		return -1;
+	if ((out->v = arena_alloc(a, cap * sizeof(*out->v))) == NULL)
+		return -1;
+	for (p = s; p < end; p = amp + 1) {
+		if ((amp = memchr(p, '&', (size_t)(end - p))) == NULL)
+			amp = end;
+		if (amp > p) {
+			eq = memchr(p, '=', (size_t)(amp - p));
+			if (eq == NULL)
+				eq = amp;
+			out->v[n].key = pct_decode(a, p, (size_t)(eq - p), 1,
+			    NULL);
+			out->v[n].val = eq == amp ? arena_strdup(a, "") :
+			    pct_decode(a, eq + 1, (size_t)(amp - eq - 1), 1,
+			    NULL);
+			if (out->v[n].key == NULL || out->v[n].val == NULL)
+				return -1;
+			n++;
+		}
+		if (amp == end)
+			break;
+	}
+	out->n = n;
+	return 0;
+}
+
+/* RFC 6265 token characters for a cookie name. */
+static int
+cookie_name_char(char c)
+{
+	return c > 0x20 && c < 0x7f && strchr("()<>@,;:\\\"/[]?={}", c) == NULL;
+}
+
+/* RFC 6265 cookie-octet. */
+static int
+cookie_octet(char c)
+{
+	unsigned char u = (unsigned char)c;
+
+	return u == 0x21 || (u >= 0x23 && u <= 0x2b) || (u >= 0x2d && u <= 0x3a) ||
+	    (u >= 0x3c && u <= 0x5b) || (u >= 0x5d && u <= 0x7e);
+}
+
+int
+parse_cookies(struct arena *a, const char *hdr, size_t maxpairs,
+    struct kvlist *out)
+{
+	const char	*p, *end, *semi, *eq, *k, *ke, *v, *ve, *q;
+	size_t		 n = 0;
+	int		 bad;
+
+	out->v = NULL;
+	out->n = 0;
+	if (hdr == NULL || *hdr == '\0')
+		return 0;
+	if ((out->v = arena_alloc(a, maxpairs * sizeof(*out->v))) == NULL)
+		return -1;
+	end = hdr + strlen(hdr);
+	for (p = hdr; p < end; p = semi + 1) {
+		if ((semi = memchr(p, ';', (size_t)(end - p))) == NULL)
+			semi = end;
+		eq = memchr(p, '=', (size_t)(semi - p));
+		if (eq != NULL) {
+			for (k = p; k < eq && (*k == ' ' || *k == '\t'); k++)
+				;
+			for (ke = eq; ke > k && (ke[-1] == ' ' ||
+			    ke[-1] == '\t'); ke--)
+				;
+			for (v = eq + 1; v < semi && (*v == ' ' ||
+			    *v == '\t'); v++)
+				;
+			for (ve = semi; ve > v && (ve[-1] == ' ' ||
+			    ve[-1] == '\t'); ve--)
+				;
+			if (ve - v >= 2 && *v == '"' && ve[-1] == '"') {
+				v++;
+				ve--;
+			}
+			bad = ke == k;
+			for (q = k; q < ke && !bad; q++)
+				bad = !cookie_name_char(*q);
+			for (q = v; q < ve && !bad; q++)
+				bad = !cookie_octet(*q);
+			if (!bad) {
+				if (n == maxpairs)
+					return -1;
+				out->v[n].key = arena_strndup(a, k,
+				    (size_t)(ke - k));
+				out->v[n].val = arena_strndup(a, v,
+				    (size_t)(ve - v));
+				if (out->v[n].key == NULL ||
+				    out->v[n].val == NULL)
+					return -1;
+				n++;
+			}
+		}
+		if (semi == end)
+			break;
+	}
+	out->n = n;
+	return 0;
+}
+
+int
+parse_bearer(const char *hdr, const char **tok, size_t *toklen)
+{
+	const char	*p;
+	size_t		 n;
+
+	if (hdr == NULL || *hdr == '\0')
+		return 0;
+	if (strncmp(hdr, "Bearer ", 7) != 0)
+		return -1;
+	p = hdr + 7;
+	for (n = 0; p[n] != '\0'; n++)
+		if (!isalnum((unsigned char)p[n]) &&
+		    strchr("-._~+/", p[n]) == NULL)
+			break;
+	/* b64token = 1*( ALPHA / DIGIT / "-._~+/" ) *"=" */
+	if (n == 0)
+		return -1;
+	while (p[n] == '=')
+		n++;
+	if (p[n] != '\0' || n > 8192)
+		return -1;
+	*tok = p;
+	*toklen = n;
+	return 1;
+}
+
+char *
+path_normalise(struct arena *a, const char *path)
+{
+	size_t	 len, i, o, seg, *stack, depth = 0;
+	char	*out;
+
+	if (path == NULL || path[0] != '/')
+		return NULL;
+	len = strlen(path);
+	if (len > 4096 || !utf8_valid(path, len))
+		return NULL;
+	for (i = 0; i < len; i++)
+		if ((unsigned char)path[i] < 0x20 || path[i] == 0x7f ||
+		    path[i] == '\\')
+			return NULL;
+	if ((out = arena_alloc(a, len + 2)) == NULL ||
+	    (stack = arena_alloc(a, (len + 1) * sizeof(*stack))) == NULL)
+		return NULL;
+	/* out always ends without a '/'; each segment is "/name". */
+	o = 0;
+	for (i = 0; i < len;) {
+		while (i < len && path[i] == '/')
+			i++;
+		if (i == len)
+			break;
+		for (seg = i; i < len && path[i] != '/'; i++)
+			;
+		if (i - seg == 1 && path[seg] == '.')
+			continue;
+		if (i - seg == 2 && path[seg] == '.' && path[seg + 1] == '.') {
+			if (depth > 0)
+				o = stack[--depth];
+			continue;
+		}
+		stack[depth++] = o;
+		out[o++] = '/';
+		memcpy(out + o, path + seg, i - seg);
+		o += i - seg;
+	}
+	if (o == 0)
+		out[o++] = '/';
+	out[o] = '\0';
+	return out;
+}
+
+int
+request_id_sane(const char *id)
+{
+	size_t	n;
+
+	if (id == NULL)
+		return 0;
+	for (n = 0; id[n] != '\0'; n++)
+		if (n == 128 || (!isalnum((unsigned char)id[n]) &&
+		    id[n] != '.' && id[n] != '_' && id[n] != '-'))
+			return 0;
+	return n > 0;
+}
+
+int
+parse_int(const char *s, int64_t min, int64_t max, int64_t *out)
+{
+	char		*end;
+	long long	 v;
+
+	if (s == NULL || *s == '\0' || isspace((unsigned char)*s))
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int
+parse_duration(const char *s, int64_t *secs)
+{
+	char		 num[32];
+	size_t		 len;
+	int64_t		 v, mult = 1;
+
+	if (s == NULL || (len = strlen(s)) == 0 || len >= sizeof(num))
+		return -1;
+	memcpy(num, s, len + 1);
+	switch (num[len - 1]) {
+	case 's': mult = 1; break;
+	case 'm': mult = 60; break;
+	case 'h': mult = 3600; break;
+	case 'd': mult = 86400; break;
+	default:
+		mult = 0;
+		break;
+	}
+	if (mult != 0)
+		num[--len] = '\0';
+	else
+		mult = 1;
+	if (len == 0 || !isdigit((unsigned char)num[0]))
+		return -1;
+	if (parse_int(num, 0, INT32_MAX, &v) == -1 || v > INT32_MAX / mult)
+		return -1;
+	*secs = v * mult;
+	return 0;
+}
+
+int
+parse_content_type(struct arena *a, const char *hdr, char **type,
+    char **charset)
+{
+	const char	*p, *semi, *e, *v;
+	size_t		 i, n;
+	char		*t;
+
+	*type = *charset = NULL;
+	if (hdr == NULL)
+		return -1;
+	while (*hdr == ' ' || *hdr == '\t')
+		hdr++;
+	if ((semi = strchr(hdr, ';')) == NULL)
+		semi = hdr + strlen(hdr);
+	for (e = semi; e > hdr && (e[-1] == ' ' || e[-1] == '\t'); e--)
+		;
+	if (e == hdr || (size_t)(e - hdr) > 127)
+		return -1;
+	if ((t = arena_strndup(a, hdr, (size_t)(e - hdr))) == NULL)
+		return -1;
+	for (i = 0; t[i] != '\0'; i++) {
+		if (!isalnum((unsigned char)t[i]) && strchr("/+-.!#$&^_", t[i])
+		    == NULL)
+			return -1;
+		t[i] = (char)tolower((unsigned char)t[i]);
+	}
+	if (strchr(t, '/') == NULL)
+		return -1;
+	*type = t;
+	/* Parameters: only charset matters to us. */
+	for (p = semi; *p == ';'; p = semi) {
+		p++;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if ((semi = strchr(p, ';')) == NULL)
+			semi = p + strlen(p);
+		if ((e = memchr(p, '=', (size_t)(semi - p))) == NULL)
+			return -1;
+		if ((size_t)(e - p) == 7 && strncasecmp(p, "charset", 7) == 0) {
+			v = e + 1;
+			for (n = (size_t)(semi - v); n > 0 && (v[n - 1] == ' ' ||
+			    v[n - 1] == '\t'); n--)
+				;
+			if (n >= 2 && v[0] == '"' && v[n - 1] == '"') {
+				v++;
+				n -= 2;
+			}
+			if ((*charset = arena_strndup(a, v, n)) == NULL)
+				return -1;
+			for (i = 0; i < n; i++)
+				(*charset)[i] = (char)tolower(
+				    (unsigned char)(*charset)[i]);
+		}
+	}
+	return 0;
+}
