@@ -29,9 +29,8 @@ struct store {
 	int		 in_tx;
 };
 
-/* Remembers cfg and tries to connect; failure is not fatal (a later
- * store_ready reconnects).  Returns 0 connected, -1 not. */
-int	 store_open(struct store *, const struct config *);
+/* Remembers cfg; connects at the first store_ready (or store_exec). */
+void	 store_init(struct store *, const struct config *);
 void	 store_close(struct store *);
 
 /*

@@ -26,8 +26,11 @@ struct worker {
 	uint64_t		 served;
 };
 
-/* Opens the connections; a database that is down is not fatal. */
-int	 worker_init(struct worker *, const struct config *);
+/*
+ * Opens the rate-limit backend and, when connect_db is set, the database
+ * (a database that is down is not fatal: it is retried per request).
+ */
+int	 worker_init(struct worker *, const struct config *, int connect_db);
 void	 worker_free(struct worker *);
 
 /* Serves FastCGI requests on listen_fd until SIGTERM.  Returns an exit

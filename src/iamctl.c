@@ -136,6 +136,10 @@ main(int argc, char *argv[])
 {
 	int	ch;
 
+	if (argc == 2 && strcmp(argv[1], "--help") == 0) {
+		usage(stdout);
+		return 0;
+	}
 	while ((ch = getopt(argc, argv, "+c:h")) != -1) {
 		switch (ch) {
 		case 'c':

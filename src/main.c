@@ -85,7 +85,7 @@ main(int argc, char *argv[])
 			return 2;
 		}
 		log_init(cfg.log_level, "cgi");
-		if (worker_init(&w, &cfg) == -1)
+		if (worker_init(&w, &cfg, 0) == -1)
 			return 1;
 		rc = worker_cgi(&w);
 		worker_free(&w);
@@ -94,7 +94,7 @@ main(int argc, char *argv[])
 	}
 	if (cfg.workers == 0) {
 		log_init(cfg.log_level, "worker");
-		if (worker_init(&w, &cfg) == -1)
+		if (worker_init(&w, &cfg, 1) == -1)
 			return 1;
 		rc = worker_loop(&w, 0);
 		worker_free(&w);

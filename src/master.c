@@ -80,7 +80,7 @@ spawn(struct slot *s, const struct config *cfg, const sigset_t *oldmask)
 		signal(SIGCHLD, SIG_DFL);
 		sigprocmask(SIG_SETMASK, oldmask, NULL);
 		log_init(cfg->log_level, "worker");
-		if (worker_init(&w, cfg) == -1)
+		if (worker_init(&w, cfg, 1) == -1)
 			_exit(1);
 		rc = worker_loop(&w, 0);
 		worker_free(&w);

@@ -95,16 +95,11 @@ connect_now(struct store *s)
 	return 0;
 }
 
-int
-store_open(struct store *s, const struct config *cfg)
+void
+store_init(struct store *s, const struct config *cfg)
 {
 	memset(s, 0, sizeof(*s));
 	s->cfg = cfg;
-	if (connect_now(s) == -1) {
-		s->next_try = time(NULL) + 1;
-		return -1;
-	}
-	return 0;
 }
 
 void
@@ -142,6 +137,24 @@ store_exec(struct store *s, enum stmt st, int n, const char *const *params)
 		return NULL;
 	r = PQexecPrepared(s->conn, stmts[st].name, n, params, NULL, NULL, 0);
 	rs = r == NULL ? PGRES_FATAL_ERROR : PQresultStatus(r);
+	/*
+	 * A connection that went stale (the server restarted since our last
+	 * statement) is found out only now: outside a transaction nothing was
+	 * done, so reconnect at once and run the statement again, once.
+	 */
+	if (rs != PGRES_COMMAND_OK && rs != PGRES_TUPLES_OK && !s->in_tx &&
+	    PQstatus(s->conn) != CONNECTION_OK) {
+		PQclear(r);
+		log_kv(LOG_INFO, "db.connection_lost", NULL);
+		if (connect_now(s) == -1) {
+			s->next_try = time(NULL) + 1;
+			metrics_event(EV_DB_ERROR);
+			return NULL;
+		}
+		r = PQexecPrepared(s->conn, stmts[st].name, n, params, NULL,
+		    NULL, 0);
+		rs = r == NULL ? PGRES_FATAL_ERROR : PQresultStatus(r);
+	}
 	if (rs == PGRES_COMMAND_OK || rs == PGRES_TUPLES_OK)
 		return r;
 	metrics_event(EV_DB_ERROR);

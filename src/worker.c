@@ -22,7 +22,7 @@ extern char	**environ;
 volatile sig_atomic_t	worker_stop;
 
 int
-worker_init(struct worker *w, const struct config *cfg)
+worker_init(struct worker *w, const struct config *cfg, int connect_db)
 {
 	unsigned char	rnd[8];
 
@@ -37,8 +37,9 @@ worker_init(struct worker *w, const struct config *cfg)
 		log_kv(LOG_ERROR, "ratelimit.open_failed", NULL);
 		return -1;
 	}
-	/* A database that is down now is retried per request. */
-	(void)store_open(&w->db, cfg);
+	store_init(&w->db, cfg);
+	if (connect_db)
+		(void)store_ready(&w->db);
 	return 0;
 }
 

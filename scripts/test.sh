@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# make test: brings up a private stack on free loopback ports in a temporary
+# directory, runs the unit tests and the integration tests against it over
+# HTTP, and tears everything down, also when a test fails.
+#   IAM_BIN        binaries to test (default ./bin)
+#   IAM_UNIT       unit test binaries (default ./build/tests)
+#   IAM_SANITIZED  1: fail if any sanitizer report reaches a log
+#   PYTEST_ARGS    extra pytest arguments (e.g. -k health)
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+"$ROOT/scripts/deps.sh" test
+
+export IAM_BIN=${IAM_BIN:-$ROOT/bin}
+UNIT=${IAM_UNIT:-$ROOT/build/tests}
+
+free_port() {
+	/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+export IAM_STACK_DIR
+IAM_STACK_DIR=$(mktemp -d /tmp/iam-test.XXXXXX)
+chmod 0755 "$IAM_STACK_DIR"
+export IAM_STACK_MODE=test
+export IAM_HTTP_PORT; IAM_HTTP_PORT=$(free_port)
+export IAM_MC_PORT; IAM_MC_PORT=$(free_port)
+export IAM_APACHE_PORT; IAM_APACHE_PORT=$(free_port)
+export IAM_TEST_URL="http://127.0.0.1:$IAM_HTTP_PORT"
+
+# The test stack's own settings.  Tests act as distinct clients through
+# X-Forwarded-For, as behind a load balancer on loopback.
+export TRUSTED_PROXIES="127.0.0.0/8"
+export RATE_MAX=40
+export RATE_WINDOW_SEC=60
+export METRICS_TOKEN="test-metrics-token-0123456789"
+export METRICS_ALLOW=""
+export SHUTDOWN_TIMEOUT=10
+export IAM_WORKERS=2
+export LOG_LEVEL=info
+
+teardown() {
+	rc=$?
+	"$ROOT/scripts/stack.sh" down >/dev/null 2>&1
+	if [ -f "$IAM_STACK_DIR/run/apache.pid" ]; then
+		kill "$(cat "$IAM_STACK_DIR/run/apache.pid")" 2>/dev/null
+	fi
+	if [ "$rc" -ne 0 ] && [ -d "$IAM_STACK_DIR/log" ]; then
+		echo "--- last lines of the stack's logs ($IAM_STACK_DIR/log)"
+		tail -n 15 "$IAM_STACK_DIR"/log/*.log 2>/dev/null
+	fi
+	[ "${IAM_KEEP_STACK:-0}" = 1 ] || rm -rf "$IAM_STACK_DIR"
+	exit "$rc"
+}
+trap teardown EXIT INT TERM
+
+failed=0
+echo "== unit tests"
+for t in "$UNIT"/test_*; do
+	[ -x "$t" ] || continue
+	"$t" || failed=1
+done
+
+echo "== stack in $IAM_STACK_DIR (http $IAM_HTTP_PORT)"
+"$ROOT/scripts/stack.sh" up || exit 1
+
+echo "== integration tests"
+/usr/bin/python3 -m pytest -p no:cacheprovider -q ${PYTEST_ARGS:-} \
+    "$ROOT/tests/integration" || failed=1
+
+if [ "${IAM_SANITIZED:-0}" = 1 ] &&
+    grep -lE "AddressSanitizer|LeakSanitizer|runtime error:" "$IAM_STACK_DIR"/log/*.log; then
+	echo "sanitizer reports found in the logs above"
+	failed=1
+fi
+exit $failed

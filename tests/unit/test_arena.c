@@ -1,0 +1,153 @@
+/* Unit tests: the request arena and its buffer. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "arena.h"
+
+static int cleaned;
+
+static void
+cleanup_cb(void *p)
+{
+	cleaned += *(int *)p;
+}
+
+static void
+allocations_are_zeroed_and_aligned(void **state)
+{
+	struct arena	 a;
+	unsigned char	*p;
+	size_t		 i;
+
+	(void)state;
+	arena_init(&a, 0);
+	for (i = 1; i < 100; i++) {
+		p = arena_alloc(&a, i * 37);
+		assert_non_null(p);
+		assert_int_equal((uintptr_t)p % 16, 0);
+		assert_int_equal(p[0], 0);
+		assert_int_equal(p[i * 37 - 1], 0);
+		memset(p, 0xAA, i * 37);
+	}
+	arena_free(&a);
+}
+
+static void
+large_allocations_get_their_own_chunk(void **state)
+{
+	struct arena	 a;
+	char		*big;
+
+	(void)state;
+	arena_init(&a, 0);
+	big = arena_alloc(&a, 1 << 20);
+	assert_non_null(big);
+	memset(big, 1, 1 << 20);
+	assert_non_null(arena_alloc(&a, 10));
+	arena_free(&a);
+}
+
+static void
+limit_refuses_what_goes_over(void **state)
+{
+	struct arena	a;
+
+	(void)state;
+	arena_init(&a, 4096);
+	assert_non_null(arena_alloc(&a, 4000));
+	assert_null(arena_alloc(&a, 200));
+	assert_null(arena_alloc(&a, SIZE_MAX));
+	arena_reset(&a);
+	assert_non_null(arena_alloc(&a, 4000));
+	arena_free(&a);
+}
+
+static void
+reset_runs_cleanups_in_reverse_and_reuses(void **state)
+{
+	struct arena	 a;
+	int		 one = 1, ten = 10;
+
+	(void)state;
+	cleaned = 0;
+	arena_init(&a, 0);
+	assert_int_equal(arena_defer(&a, cleanup_cb, &one), 0);
+	assert_int_equal(arena_defer(&a, cleanup_cb, &ten), 0);
+	arena_reset(&a);
+	assert_int_equal(cleaned, 11);
+	arena_reset(&a);
+	assert_int_equal(cleaned, 11);
+	arena_free(&a);
+}
+
+static void
+strings_and_printf(void **state)
+{
+	struct arena	 a;
+	char		*s;
+
+	(void)state;
+	arena_init(&a, 0);
+	assert_string_equal(arena_strdup(&a, "abc"), "abc");
+	assert_string_equal(arena_strndup(&a, "abcdef", 3), "abc");
+	s = arena_printf(&a, "%d-%s", 42, "x");
+	assert_string_equal(s, "42-x");
+	arena_free(&a);
+}
+
+static void
+buffer_grows_and_escapes_json(void **state)
+{
+	struct arena	a;
+	struct buf	b;
+	int		i;
+
+	(void)state;
+	arena_init(&a, 0);
+	buf_init(&b, &a);
+	for (i = 0; i < 1000; i++)
+		buf_printf(&b, "%04d", i);
+	assert_int_equal(b.len, 4000);
+	assert_memory_equal(b.data + 3996, "0999", 4);
+	buf_init(&b, &a);
+	buf_json_str(&b, "a\"b\\c\n\x01\x7f", 8);
+	assert_string_equal(b.data, "a\\\"b\\\\c\\n\\u0001\\u007f");
+	arena_free(&a);
+}
+
+static void
+buffer_reports_out_of_memory(void **state)
+{
+	struct arena	a;
+	struct buf	b;
+	char		chunk[1024];
+
+	(void)state;
+	memset(chunk, 'x', sizeof(chunk));
+	arena_init(&a, 2048);
+	buf_init(&b, &a);
+	buf_add(&b, chunk, sizeof(chunk));
+	buf_add(&b, chunk, sizeof(chunk));
+	assert_true(b.oom);
+	arena_free(&a);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(allocations_are_zeroed_and_aligned),
+		cmocka_unit_test(large_allocations_get_their_own_chunk),
+		cmocka_unit_test(limit_refuses_what_goes_over),
+		cmocka_unit_test(reset_runs_cleanups_in_reverse_and_reuses),
+		cmocka_unit_test(strings_and_printf),
+		cmocka_unit_test(buffer_grows_and_escapes_json),
+		cmocka_unit_test(buffer_reports_out_of_memory),
+	};
+
+	return cmocka_run_group_tests_name("arena", tests, NULL, NULL);
+}

@@ -1,0 +1,166 @@
+/* Unit tests: configuration file, environment overrides, bad values. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf.h"
+
+static char	path[64];
+
+static void
+write_conf(const char *text)
+{
+	FILE	*f;
+	int	 fd;
+
+	snprintf(path, sizeof(path), "/tmp/iam-conf-test.XXXXXX");
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static int
+load_text(const char *text, struct config *c, char *err, size_t len)
+{
+	int	rc;
+
+	write_conf(text);
+	rc = conf_load(path, c, err, len);
+	unlink(path);
+	return rc;
+}
+
+static int
+clear_env(void **state)
+{
+	(void)state;
+	/* Every key may be overridden by the environment: start empty. */
+	clearenv();
+	return 0;
+}
+
+static void
+file_values_and_defaults_are_read(void **state)
+{
+	struct config	c;
+	char		err[256];
+
+	(void)state;
+	assert_int_equal(load_text("# comment\n\nDATABASE_URL = dbname=x\n"
+	    "RATE_MAX=7\nRATE_WINDOW_SEC = 2m\nRATE_LIMIT_FAIL = closed\n"
+	    "METRICS_TOKEN = \"quoted value\"\n", &c, err, sizeof(err)), 0);
+	assert_string_equal(c.database_url, "dbname=x");
+	assert_int_equal(c.rate_max, 7);
+	assert_int_equal(c.rate_window, 120);
+	assert_int_equal(c.rate_fail_closed, 1);
+	assert_string_equal(c.metrics_token, "quoted value");
+	assert_int_equal(c.max_body_bytes, 65536);
+	assert_int_equal(c.shutdown_timeout, 10);
+	assert_true(c.workers >= 1);
+	assert_int_equal(c.metrics_allow.n, 2);
+	conf_free(&c);
+}
+
+static void
+environment_overrides_the_file(void **state)
+{
+	struct config	c;
+	char		err[256];
+
+	(void)state;
+	setenv("RATE_MAX", "9", 1);
+	setenv("IAM_WORKERS", "0", 1);
+	assert_int_equal(load_text("DATABASE_URL = a\nRATE_MAX = 7\n", &c, err,
+	    sizeof(err)), 0);
+	assert_int_equal(c.rate_max, 9);
+	assert_int_equal(c.workers, 0);
+	conf_free(&c);
+	clear_env(NULL);
+}
+
+static void
+unknown_key_names_file_line_and_key(void **state)
+{
+	struct config	c;
+	char		err[256];
+
+	(void)state;
+	assert_int_equal(load_text("DATABASE_URL = a\nRATE_MAXX = 1\n", &c,
+	    err, sizeof(err)), -1);
+	assert_non_null(strstr(err, ":2: unknown key RATE_MAXX"));
+}
+
+static void
+bad_values_name_the_key_without_echoing_it(void **state)
+{
+	static const char *const bad[] = { "RATE_MAX = 0\n", "RATE_MAX = x\n",
+	    "RATE_WINDOW_SEC = 5w\n", "RATE_LIMIT_FAIL = maybe\n",
+	    "TRUSTED_PROXIES = 10.0.0.0/99\n", "MAX_BODY_BYTES = 10\n",
+	    "IAM_WORKERS = -1\n", "LOG_LEVEL = loud\n" };
+	struct config	c;
+	char		err[256], text[128];
+	size_t		i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text), "DATABASE_URL = a\n%s", bad[i]);
+		assert_int_equal(load_text(text, &c, err, sizeof(err)), -1);
+		assert_int_equal(strncmp(err, bad[i], strcspn(bad[i], " ")), 0);
+		assert_non_null(strstr(err, "invalid value"));
+	}
+}
+
+static void
+missing_required_key_and_malformed_lines(void **state)
+{
+	struct config	c;
+	char		err[256];
+
+	(void)state;
+	assert_int_equal(load_text("RATE_MAX = 5\n", &c, err, sizeof(err)),
+	    -1);
+	assert_string_equal(err, "DATABASE_URL: required but not set");
+	assert_int_equal(load_text("DATABASE_URL\n", &c, err, sizeof(err)),
+	    -1);
+	assert_non_null(strstr(err, ":1: expected KEY = value"));
+	assert_int_equal(conf_load("/nonexistent/iam.conf", &c, err,
+	    sizeof(err)), -1);
+}
+
+static void
+keys_are_listed(void **state)
+{
+	(void)state;
+	assert_true(conf_is_key("DATABASE_URL"));
+	assert_true(conf_is_key("RATE_MAX"));
+	assert_false(conf_is_key("PATH"));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(file_values_and_defaults_are_read,
+		    clear_env),
+		cmocka_unit_test_setup(environment_overrides_the_file,
+		    clear_env),
+		cmocka_unit_test_setup(unknown_key_names_file_line_and_key,
+		    clear_env),
+		cmocka_unit_test_setup(
+		    bad_values_name_the_key_without_echoing_it, clear_env),
+		cmocka_unit_test_setup(missing_required_key_and_malformed_lines,
+		    clear_env),
+		cmocka_unit_test(keys_are_listed),
+	};
+
+	return cmocka_run_group_tests_name("conf", tests, NULL, NULL);
+}
