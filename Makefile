@@ -63,9 +63,9 @@ unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
 
 # The responder that the benchmark compares against.
-$(BUILD)/bench/responder: tests/bench/responder.c $(BUILD)/crypto.o
+$(BUILD)/bench/responder: tests/bench/responder.c
 	@mkdir -p $(BUILD)/bench
-	$(CC) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/crypto.o \
+	$(CC) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) -o $@ $< \
 	    -lfcgi -lpq -lmemcached -lcrypto
 
 deps:
@@ -103,10 +103,24 @@ bench: deps all $(BUILD)/bench/responder
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 	    --inline-suppr -Iinclude -I$(PG_INC) --std=c11 src tests/unit
-	@clang-format --dry-run --Werror src/*.c include/*.h 2>/dev/null \
-	    || echo "clang-format: differences (advisory, KNF is the style)"
+
+# libFuzzer drivers, one per parser, each run FUZZ_SECONDS from its corpus.
+FUZZ	= json urlencoded cookies bearer path content_type
+FUZZ_SECONDS ?= 10
+FUZZ_SRC = src/arena.c src/parse.c src/netaddr.c
+
+fuzz:
+	@mkdir -p build/fuzz
+	@set -e; for f in $(FUZZ); do \
+	    clang -g -O1 -std=c11 -D_GNU_SOURCE -Iinclude \
+	        -fsanitize=fuzzer,address,undefined -o build/fuzz/$$f \
+	        tests/fuzz/fuzz_$$f.c $(FUZZ_SRC) -ljson-c; \
+	    mkdir -p build/fuzz/corpus_$$f; \
+	    build/fuzz/$$f -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+	        build/fuzz/corpus_$$f tests/fuzz/corpus/$$f 2>&1 | tail -n 1; \
+	done
 
 clean:
 	rm -rf build bin
 
-.PHONY: all unit deps run stop test asan valgrind bench lint clean
+.PHONY: all unit deps run stop test asan valgrind bench lint fuzz clean

@@ -42,7 +42,8 @@ struct req {
 	struct kvlist	 cookies;
 	struct kvlist	 params;	/* ":name" captures of the route */
 	struct kvlist	 form;		/* urlencoded body */
-	json_object	*json;		/* parsed JSON body, or NULL */
+	json_object	*json;		/* parsed JSON body (NULL: none or null) */
+	int		 has_json;	/* a JSON body was sent */
 	const char	*ip;		/* client address (see netaddr.h) */
 	const char	*user_agent;
 	const char	*authorization;

@@ -14,6 +14,9 @@ void	 log_setlevel(int level);
  * The variadic part is NULL-terminated pairs of strings; a NULL value is
  * written as null.
  */
+/* The end of log_kv's pairs: a typed null, as variadic calls need. */
+#define LOG_END	((const char *)NULL)
+
 void	 log_kv(int level, const char *event, ...)
 	    __attribute__((sentinel));
 /* Writes a preformatted JSON object body (without braces) after the

@@ -92,7 +92,7 @@ rate_check(struct req *r, unsigned flags)
 		return 1;
 	metrics_event(EV_RATE_LIMITED);
 	log_kv(LOG_WARN, "security.rate_limited", "requestId", r->id, "ip",
-	    r->ip, "path", r->path, NULL);
+	    r->ip, "path", r->path, LOG_END);
 	retry_after(r, worst.reset);
 	d = json_object_new_array();
 	o = json_object_new_object();
@@ -194,7 +194,7 @@ answer(struct req *r)
 		resp_error(r, e, NULL, NULL);
 	} else if (r->status == 0) {
 		log_kv(LOG_ERROR, "http.no_answer", "requestId", r->id,
-		    "route", rt->pattern, NULL);
+		    "route", rt->pattern, LOG_END);
 		resp_error(r, IAM_E_INTERNAL, NULL, NULL);
 	}
 }
@@ -214,7 +214,7 @@ dispatch(struct worker *w, struct io *io)
 	if (r.status == 0)
 		resp_error(&r, IAM_E_INTERNAL, NULL, NULL);
 	if (http_write(&r) == -1)
-		log_kv(LOG_WARN, "http.write_failed", "requestId", r.id, NULL);
+		log_kv(LOG_WARN, "http.write_failed", "requestId", r.id, LOG_END);
 	dt = now_us() - t0;
 	metrics_request(r.route < 0 ? nroutes : (size_t)r.route, r.status,
 	    dt);

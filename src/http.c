@@ -151,19 +151,25 @@ http_body(struct req *r, const char **msg)
 		*msg = json_check_message(rc);
 		return IAM_E_INVALID_JSON;
 	}
-	/* Well-formed by the strict check above; json-c only builds it. */
+	/*
+	 * Well-formed by the strict check above; json-c only builds it.  The
+	 * terminating NUL is passed too: without it json-c cannot know that a
+	 * top-level number such as "2" has ended (found by fuzz_json).
+	 */
 	if ((tok = json_tokener_new_ex(MAX_JSON_DEPTH + 1)) == NULL)
 		return IAM_E_INTERNAL;
-	r->json = json_tokener_parse_ex(tok, body, (int)len);
+	r->json = json_tokener_parse_ex(tok, body, (int)len + 1);
 	rc = json_tokener_get_error(tok);
 	json_tokener_free(tok);
-	if (r->json == NULL || rc != json_tokener_success) {
+	/* A body of "null" is a NULL object with success: not an error. */
+	if (rc != json_tokener_success) {
 		json_object_put(r->json);
 		r->json = NULL;
 		*msg = "Request body is not well-formed JSON";
 		return IAM_E_INVALID_JSON;
 	}
-	if (arena_defer(r->a, json_put_cb, r->json) == -1) {
+	r->has_json = 1;
+	if (r->json != NULL && arena_defer(r->a, json_put_cb, r->json) == -1) {
 		json_object_put(r->json);
 		r->json = NULL;
 		return IAM_E_INTERNAL;

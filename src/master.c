@@ -67,7 +67,7 @@ spawn(struct slot *s, const struct config *cfg, const sigset_t *oldmask)
 
 	if ((pid = fork()) == -1) {
 		log_kv(LOG_ERROR, "master.fork_failed", "error",
-		    strerror(errno), NULL);
+		    strerror(errno), LOG_END);
 		s->respawn_at = now_ms() + BACKOFF_MAX_MS;
 		return;
 	}
@@ -124,7 +124,7 @@ reap(int stopping)
 			snprintf(how, sizeof(how), "exit %d", WEXITSTATUS(st));
 		log_kv(LOG_WARN, "master.worker_died", "pid", buf, "how", how,
 		    "respawnInMs", (snprintf(buf, sizeof(buf), "%lld",
-		    (long long)s->backoff), buf), NULL);
+		    (long long)s->backoff), buf), LOG_END);
 		metrics_event(EV_WORKER_RESTART);
 	}
 	count_alive();
@@ -191,7 +191,7 @@ drain(const struct config *cfg)
 		if (alive == 0)
 			break;
 		if (now_ms() >= deadline) {
-			log_kv(LOG_WARN, "master.drain_timeout", NULL);
+			log_kv(LOG_WARN, "master.drain_timeout", LOG_END);
 			for (i = 0; i < MAXSLOTS; i++)
 				if (slots[i].pid != 0)
 					kill(slots[i].pid, SIGKILL);
@@ -227,7 +227,7 @@ master_run(struct config *cfg, const char *confpath)
 	signal(SIGPIPE, SIG_IGN);
 	log_init(cfg->log_level, "master");
 	snprintf(n, sizeof(n), "%lld", (long long)cfg->workers);
-	log_kv(LOG_INFO, "master.start", "workers", n, NULL);
+	log_kv(LOG_INFO, "master.start", "workers", n, LOG_END);
 	new_generation((int)cfg->workers, cfg, &oldmask);
 
 	for (;;) {
@@ -240,13 +240,13 @@ master_run(struct config *cfg, const char *confpath)
 		if (sig == SIGCHLD || sig == -1)
 			reap(0);
 		else if (sig == SIGTERM || sig == SIGINT) {
-			log_kv(LOG_INFO, "master.draining", NULL);
+			log_kv(LOG_INFO, "master.draining", LOG_END);
 			drain(cfg);
 			break;
 		} else if (sig == SIGHUP) {
 			if (conf_load(path, &next, err, sizeof(err)) == -1) {
 				log_kv(LOG_ERROR, "master.reload_failed",
-				    "error", err, NULL);
+				    "error", err, LOG_END);
 				continue;
 			}
 			conf_free(cfg);
@@ -256,11 +256,11 @@ master_run(struct config *cfg, const char *confpath)
 			if (cfg->workers < 1)
 				cfg->workers = 1;
 			log_setlevel(cfg->log_level);
-			log_kv(LOG_INFO, "master.reloaded", NULL);
+			log_kv(LOG_INFO, "master.reloaded", LOG_END);
 			new_generation((int)cfg->workers, cfg, &oldmask);
 		}
 	}
-	log_kv(LOG_INFO, "master.stop", NULL);
+	log_kv(LOG_INFO, "master.stop", LOG_END);
 	conf_free(cfg);
 	free(path);
 	return 0;

@@ -167,7 +167,7 @@ rl_hit(struct ratelimit *rl, const char *bucket, const char *ident,
 		if (now - rl->last_warn >= 60) {
 			rl->last_warn = now;
 			log_kv(LOG_WARN, "ratelimit.backend_down", "backend",
-			    rl->be->name, NULL);
+			    rl->be->name, LOG_END);
 		}
 		return -1;
 	}

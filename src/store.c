@@ -52,7 +52,7 @@ prepare_all(struct store *s)
 		if (!ok)
 			log_kv(LOG_ERROR, "db.prepare_failed", "statement",
 			    stmts[i].name, "error",
-			    PQerrorMessage(s->conn), NULL);
+			    PQerrorMessage(s->conn), LOG_END);
 		PQclear(r);
 		if (!ok)
 			return -1;
@@ -83,7 +83,7 @@ connect_now(struct store *s)
 	s->conn = PQconnectdbParams(keys, vals, 1);
 	if (s->conn == NULL || PQstatus(s->conn) != CONNECTION_OK) {
 		log_kv(LOG_WARN, "db.connect_failed", "error", s->conn ?
-		    PQerrorMessage(s->conn) : "out of memory", NULL);
+		    PQerrorMessage(s->conn) : "out of memory", LOG_END);
 		drop(s);
 		return -1;
 	}
@@ -91,7 +91,7 @@ connect_now(struct store *s)
 		drop(s);
 		return -1;
 	}
-	log_kv(LOG_INFO, "db.connected", NULL);
+	log_kv(LOG_INFO, "db.connected", LOG_END);
 	return 0;
 }
 
@@ -145,7 +145,7 @@ store_exec(struct store *s, enum stmt st, int n, const char *const *params)
 	if (rs != PGRES_COMMAND_OK && rs != PGRES_TUPLES_OK && !s->in_tx &&
 	    PQstatus(s->conn) != CONNECTION_OK) {
 		PQclear(r);
-		log_kv(LOG_INFO, "db.connection_lost", NULL);
+		log_kv(LOG_INFO, "db.connection_lost", LOG_END);
 		if (connect_now(s) == -1) {
 			s->next_try = time(NULL) + 1;
 			metrics_event(EV_DB_ERROR);
@@ -160,7 +160,7 @@ store_exec(struct store *s, enum stmt st, int n, const char *const *params)
 	metrics_event(EV_DB_ERROR);
 	log_kv(LOG_ERROR, "db.error", "statement", stmts[st].name,
 	    "sqlstate", r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL,
-	    "error", PQerrorMessage(s->conn), NULL);
+	    "error", PQerrorMessage(s->conn), LOG_END);
 	PQclear(r);
 	if (PQstatus(s->conn) != CONNECTION_OK)
 		drop(s);

@@ -34,7 +34,7 @@ worker_init(struct worker *w, const struct config *cfg, int connect_db)
 		return -1;
 	crypto_hex(rnd, sizeof(rnd), w->rid_prefix);
 	if (rl_open(&w->rl, cfg) == -1) {
-		log_kv(LOG_ERROR, "ratelimit.open_failed", NULL);
+		log_kv(LOG_ERROR, "ratelimit.open_failed", LOG_END);
 		return -1;
 	}
 	store_init(&w->db, cfg);
@@ -107,10 +107,10 @@ worker_loop(struct worker *w, int fd)
 
 	if (FCGX_Init() != 0 ||
 	    FCGX_InitRequest(&fr, fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
-		log_kv(LOG_ERROR, "worker.fcgi_init_failed", NULL);
+		log_kv(LOG_ERROR, "worker.fcgi_init_failed", LOG_END);
 		return 1;
 	}
-	log_kv(LOG_INFO, "worker.start", NULL);
+	log_kv(LOG_INFO, "worker.start", LOG_END);
 	for (;;) {
 		sigprocmask(SIG_UNBLOCK, &term, NULL);
 		if (worker_stop)
@@ -123,7 +123,7 @@ worker_loop(struct worker *w, int fd)
 			if (rc == -EINTR)
 				continue;
 			log_kv(LOG_ERROR, "worker.accept_failed", "error",
-			    strerror(-rc), NULL);
+			    strerror(-rc), LOG_END);
 			return 1;
 		}
 		io.ctx = &fr;
@@ -134,7 +134,7 @@ worker_loop(struct worker *w, int fd)
 		FCGX_Finish_r(&fr);
 	}
 	FCGX_Free(&fr, 0);
-	log_kv(LOG_INFO, "worker.stop", NULL);
+	log_kv(LOG_INFO, "worker.stop", LOG_END);
 	return 0;
 }
 
