@@ -8,9 +8,9 @@ set -eu
 RUN_PKGS="gcc make pkg-config libc6-dev libfcgi-dev spawn-fcgi libpq-dev
 postgresql postgresql-client libjson-c-dev libscrypt-dev libssl-dev
 libmemcached-dev memcached nginx-light libcurl4-openssl-dev curl
-util-linux ca-certificates"
+util-linux procps ca-certificates"
 TEST_PKGS="libcmocka-dev python3 python3-pytest apache2 libapache2-mod-fcgid
-wrk valgrind cppcheck"
+wrk valgrind cppcheck openssl"
 
 pkgs=$RUN_PKGS
 [ "${1:-}" = test ] && pkgs="$RUN_PKGS $TEST_PKGS"
