@@ -23,13 +23,15 @@ CFLAGS	+= -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
 	   -D_FORTIFY_SOURCE=2 -fPIE
 CPPFLAGS += -Iinclude -I$(PG_INC)
 LDFLAGS	+= -pie -Wl,-z,relro,-z,now
-LDLIBS	= -lfcgi -lpq -ljson-c -lmemcached -lcrypto
+LDLIBS	= -lfcgi -lpq -ljson-c -lmemcached -lscrypt -lcrypto -lcurl
 
 # Layers: transport, handlers, domain (later issues), infrastructure.
-CORE	= arena errors parse netaddr conf log crypto metrics router \
+CORE	= arena errors parse netaddr conf log crypto metrics method router \
 	  ratelimit store
-SERVER	= $(CORE) http dispatch worker master routes h_ops main
-CTL	= arena errors parse netaddr conf log migrate iamctl
+SERVER	= $(CORE) jwt keys password audit accounts http validate hcommon \
+	  dispatch worker master routes h_ops h_auth h_me h_keys main
+CTL	= arena errors parse netaddr conf log crypto metrics method ratelimit store \
+	  jwt keys migrate iamctl
 
 SERVER_OBJ = $(SERVER:%=$(BUILD)/%.o)
 CTL_OBJ	= $(CTL:%=$(BUILD)/%.o)
@@ -37,7 +39,11 @@ CTL_OBJ	= $(CTL:%=$(BUILD)/%.o)
 UNIT	= test_arena test_parse test_json test_netaddr test_conf
 UNIT_BIN = $(UNIT:%=$(BUILD)/tests/%)
 
-all: $(BIN)/iam-fcgi $(BIN)/iamctl
+MAILER	= arena errors parse netaddr conf log crypto metrics method ratelimit \
+	  store mailer
+MAILER_OBJ = $(MAILER:%=$(BUILD)/%.o)
+
+all: $(BIN)/iam-fcgi $(BIN)/iamctl $(BIN)/iam-mailer
 
 $(BUILD)/%.o: src/%.c include/*.h Makefile
 	@mkdir -p $(BUILD)
@@ -51,13 +57,18 @@ $(BIN)/iamctl: $(CTL_OBJ)
 	@mkdir -p $(BIN)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CTL_OBJ) $(LDLIBS)
 
+$(BIN)/iam-mailer: $(MAILER_OBJ)
+	@mkdir -p $(BIN)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(MAILER_OBJ) $(LDLIBS)
+
 # Unit tests link the pure parts only.
 UNIT_DEPS = $(BUILD)/arena.o $(BUILD)/parse.o $(BUILD)/netaddr.o \
 	    $(BUILD)/conf.o $(BUILD)/log.o
 
 $(BUILD)/tests/%: tests/unit/%.c $(UNIT_DEPS)
 	@mkdir -p $(BUILD)/tests
-	$(CC) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) -o $@ $< $(UNIT_DEPS) -lcmocka
+	$(CC) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) -o $@ $< $(UNIT_DEPS) -lcmocka \
+	    -ljson-c -lscrypt -lcrypto
 
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done

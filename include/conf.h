@@ -14,6 +14,8 @@
 #include "netaddr.h"
 
 enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
+enum mail_transport { MAIL_FILE, MAIL_SMTP };
+enum smtp_tls { SMTP_TLS_NONE, SMTP_TLS_STARTTLS, SMTP_TLS_IMPLICIT };
 
 struct config {
 	char		*database_url;
@@ -32,6 +34,29 @@ struct config {
 	struct cidrlist	 metrics_allow;
 	int		 log_level;
 	char		*migrations_dir;	/* "" → ../sql beside binary */
+
+	/* Accounts and tokens. */
+	char		*issuer_url;
+	char		*jwt_audience;		/* "" → issuer_url */
+	int64_t		 jwt_expires_in;	/* seconds */
+	int64_t		 jwt_refresh_expires_in;
+	int64_t		 jwks_rotate_days;
+	unsigned char	 secret_key[32];	/* SECRET_ENCRYPTION_KEY */
+	int64_t		 scrypt_n, scrypt_r, scrypt_p;
+	int64_t		 password_min_length;
+	int		 require_email_verification;
+	int64_t		 auth_rate_max;
+	int64_t		 auth_rate_window;
+	int64_t		 lockout_threshold;
+	int64_t		 lockout_sec;
+	int		 mail_transport;	/* MAIL_FILE or MAIL_SMTP */
+	char		*mail_dir;
+	char		*smtp_host;
+	int64_t		 smtp_port;
+	char		*smtp_user;
+	char		*smtp_pass;		/* secret */
+	int		 smtp_tls;		/* SMTP_TLS_* */
+	char		*email_from;
 	char		*path;			/* file it was read from */
 };
 

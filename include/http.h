@@ -49,6 +49,10 @@ struct req {
 	const char	*authorization;
 	char		 id[129];	/* request id, sane */
 	long		 route;		/* index in routes[], or -1 */
+	/* The authenticated caller (from a verified access token). */
+	const char	*user_id;
+	const char	*org_id;
+	const char	*sid;
 
 	/* Response. */
 	int		 status;	/* 0 until a response is set */

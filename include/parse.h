@@ -107,3 +107,17 @@ int	 parse_content_type(struct arena *, const char *hdr, char **type,
 	    char **charset);
 
 #endif
+
+/* base64url without padding (RFC 4648 §5), as JWTs use it. */
+char	*b64url_encode(struct arena *, const void *, size_t);
+/* Decodes base64url without padding; NULL on any bad character or length.
+ * *outlen gets the decoded length; the result is NUL-terminated. */
+unsigned char *b64url_decode(struct arena *, const char *, size_t,
+	    size_t *outlen);
+/* Lower-case hex (2n+1 bytes in the arena). */
+char	*hex_encode(struct arena *, const void *, size_t);
+/* Returns 1 if s is a canonical lower- or upper-case UUID. */
+int	 uuid_valid(const char *s);
+/* Returns 1 if s is a plausible email address (RFC 5321 sizes, one '@',
+ * a dotted domain, no spaces or control characters). */
+int	 email_valid(const char *s);

@@ -27,6 +27,8 @@ enum method {
 
 #define R_PUBLIC	0x0001	/* no caller identity needed */
 #define R_NORATE	0x0002	/* exempt from the RATE_MAX bucket */
+#define R_AUTHRATE	0x0004	/* also counts against AUTH_RATE_MAX */
+#define R_AUTH_OPTIONAL	0x0008	/* public, but a bearer token is checked */
 
 struct route {
 	enum method	 method;

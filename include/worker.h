@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "arena.h"
+#include "keys.h"
 #include "ratelimit.h"
 #include "store.h"
 
@@ -22,6 +23,8 @@ struct worker {
 	struct store		 db;
 	struct ratelimit	 rl;
 	struct arena		 arena;
+	struct keyring		 keys;
+	char			 dummy_hash[128];	/* for unknown emails */
 	char			 rid_prefix[17];
 	uint64_t		 served;
 };

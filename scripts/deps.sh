@@ -9,22 +9,28 @@ RUN_PKGS="gcc make pkg-config libc6-dev libfcgi-dev spawn-fcgi libpq-dev
 postgresql postgresql-client libjson-c-dev libscrypt-dev libssl-dev
 libmemcached-dev memcached nginx-light libcurl4-openssl-dev curl
 util-linux procps ca-certificates"
-TEST_PKGS="libcmocka-dev python3 python3-pytest apache2 libapache2-mod-fcgid
-wrk valgrind cppcheck openssl"
+TEST_PKGS="libcmocka-dev python3 python3-pytest python3-cryptography
+python3-aiosmtpd apache2 libapache2-mod-fcgid wrk valgrind cppcheck openssl"
 
 pkgs=$RUN_PKGS
-[ "${1:-}" = test ] && pkgs="$RUN_PKGS $TEST_PKGS"
+[ "${1:-}" = test ] && pkgs="$RUN_PKGS $TEST_PKGS nodejs"
 
 missing=""
 for p in $pkgs; do
-	# nginx-light, nginx-core or nginx: any of them serves.
+	# nginx-light, nginx-core or nginx: any of them serves; so does a
+	# Node.js with npm from any source.
 	if [ "$p" = nginx-light ] && command -v nginx >/dev/null 2>&1; then
+		continue
+	fi
+	if [ "$p" = nodejs ] && command -v node >/dev/null 2>&1 &&
+	    command -v npm >/dev/null 2>&1; then
 		continue
 	fi
 	st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
 	case "$st" in
 	*"install ok installed"*) ;;
-	*) missing="$missing $p" ;;
+	*) missing="$missing $p"
+	   [ "$p" = nodejs ] && missing="$missing npm" ;;
 	esac
 done
 [ -z "$missing" ] && exit 0

@@ -127,6 +127,16 @@ start_memcached() {
 	die "memcached did not start"
 }
 
+# The stack's SECRET_ENCRYPTION_KEY: made once, kept in $DIR (mode 0600).
+secret_key() {
+	local f=$DIR/secret.key
+	if [ ! -s "$f" ]; then
+		(umask 077; od -An -tx1 -N32 /dev/urandom | tr -d ' \n' > "$f")
+		[ "$(id -u)" -eq 0 ] && chown "$RUN_USER:" "$f"
+	fi
+	cat "$f"
+}
+
 # Renders $DIR/iam.conf: conf/iam.conf, then the stack's own keys, then
 # every configuration key present in the environment.
 render_conf() {
@@ -138,6 +148,9 @@ render_conf() {
 		echo "DATABASE_URL = $(pg_url)"
 		echo "MEMCACHED_SERVERS = 127.0.0.1:$MC_PORT"
 		echo "MIGRATIONS_DIR = $ROOT/sql"
+		echo "SECRET_ENCRYPTION_KEY = $(secret_key)"
+		echo "MAIL_DIR = $DIR/mail"
+		echo "ISSUER_URL = http://127.0.0.1:$HTTP_PORT"
 		while IFS=$'\t' read -r key _; do
 			if [ -n "${!key+x}" ]; then
 				printf '%s = "%s"\n' "$key" "${!key}"
@@ -190,6 +203,19 @@ stop_pidfile() {
 	rm -f "$pidfile"
 }
 
+start_mailer() {
+	alive "$DIR/run/iam-mailer.pid" && return 0
+	cp -f "$BIN/iam-mailer" "$DIR/bin/"
+	local cmd=("$DIR/bin/iam-mailer" -c "$DIR/iam.conf")
+	if [ "$(id -u)" -eq 0 ]; then
+		cmd=(runuser -u "$RUN_USER" -- "${cmd[@]}")
+	fi
+	setsid "${cmd[@]}" </dev/null >>"$DIR/log/mailer.log" 2>&1 &
+	echo $! > "$DIR/run/iam-mailer.pid"
+	sleep 0.1
+	alive "$DIR/run/iam-mailer.pid" || { tail -n 5 "$DIR/log/mailer.log" >&2; die "iam-mailer did not start"; }
+}
+
 render_nginx() {
 	local user_line="" extra=""
 	[ "$(id -u)" -eq 0 ] && user_line="user $RUN_USER;"
@@ -234,9 +260,11 @@ up() {
 	if alive "$DIR/run/iam-fcgi.pid"; then
 		cp -f "$BIN/iam-fcgi" "$BIN/iamctl" "$DIR/bin/"
 		kill -HUP "$(cat "$DIR/run/iam-fcgi.pid")"
+		stop_pidfile "$DIR/run/iam-mailer.pid" TERM 10
 		say "iam-fcgi was running: configuration reloaded"
 	fi
 	start_fcgi
+	start_mailer
 	start_nginx
 	wait_healthy
 	if [ "$MODE" = run ]; then
@@ -255,6 +283,7 @@ EOT
 down() {
 	stop_pidfile "$DIR/run/nginx.pid" QUIT 10
 	stop_pidfile "$DIR/run/iam-fcgi.pid" TERM 30
+	stop_pidfile "$DIR/run/iam-mailer.pid" TERM 10
 	stop_pidfile "$DIR/run/memcached.pid" TERM 10
 	stop_postgres
 	rm -f "$DIR/run/iam.sock"
@@ -262,7 +291,7 @@ down() {
 
 status() {
 	local f
-	for f in nginx iam-fcgi memcached; do
+	for f in nginx iam-fcgi iam-mailer memcached; do
 		if alive "$DIR/run/$f.pid"; then echo "$f: running ($(cat "$DIR/run/$f.pid"))"
 		else echo "$f: stopped"; fi
 	done
@@ -270,8 +299,18 @@ status() {
 	then echo "postgres: running"; else echo "postgres: stopped"; fi
 }
 
+ensure() {
+	start_postgres
+	start_memcached
+	start_fcgi
+	start_mailer
+	start_nginx
+	wait_healthy
+}
+
 case "${1:-}" in
 up) up ;;
+ensure) ensure ;;
 down) down ;;
 status) status ;;
 reload) kill -HUP "$(cat "$DIR/run/iam-fcgi.pid")" ;;
@@ -280,6 +319,7 @@ start|stop)
 	postgres) [ "$1" = start ] && start_postgres || stop_postgres ;;
 	memcached) [ "$1" = start ] && start_memcached || stop_pidfile "$DIR/run/memcached.pid" ;;
 	fcgi) [ "$1" = start ] && start_fcgi || stop_pidfile "$DIR/run/iam-fcgi.pid" TERM 30 ;;
+	mailer) [ "$1" = start ] && start_mailer || stop_pidfile "$DIR/run/iam-mailer.pid" TERM 10 ;;
 	nginx) [ "$1" = start ] && start_nginx || stop_pidfile "$DIR/run/nginx.pid" QUIT 10 ;;
 	*) die "usage: $0 start|stop postgres|memcached|fcgi|nginx" ;;
 	esac ;;

@@ -64,6 +64,11 @@ done
 echo "== stack in $IAM_STACK_DIR (http $IAM_HTTP_PORT)"
 "$ROOT/scripts/stack.sh" up || exit 1
 
+# jose, as a resource server would verify our tokens (npm registry).
+if [ ! -d "$ROOT/tests/integration/jose/node_modules/jose" ]; then
+	(cd "$ROOT/tests/integration/jose" && npm install --no-audit --no-fund --silent) || exit 1
+fi
+
 echo "== integration tests"
 /usr/bin/python3 -m pytest -p no:cacheprovider -q ${PYTEST_ARGS:-} \
     "$ROOT/tests/integration" || failed=1

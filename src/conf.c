@@ -12,10 +12,12 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+
 #include "conf.h"
 #include "parse.h"
 
-enum ctype { C_STR, C_INT, C_DUR, C_ENUM, C_CIDRS };
+enum ctype { C_STR, C_INT, C_DUR, C_ENUM, C_CIDRS, C_BOOL, C_KEY32 };
 
 struct ckey {
 	const char	*name;
@@ -30,6 +32,8 @@ struct ckey {
 static const char *const fail_modes[] = { "open", "closed", NULL };
 static const char *const log_levels[] = { "debug", "info", "warn",
 	"error", NULL };
+static const char *const transports[] = { "file", "smtp", NULL };
+static const char *const tls_modes[] = { "none", "starttls", "tls", NULL };
 
 #define O(f)	offsetof(struct config, f)
 
@@ -69,6 +73,53 @@ static const struct ckey keys[] = {
 	{ "MIGRATIONS_DIR", C_STR, O(migrations_dir), "", 0, 0, NULL,
 	  "directory of sql/NNNN_name.{up,down}.sql (default: ../sql beside "
 	  "the binary)" },
+	{ "ISSUER_URL", C_STR, O(issuer_url), "http://127.0.0.1:8080", 0, 0,
+	  NULL, "public base URL: token iss, links in mails" },
+	{ "JWT_AUDIENCE", C_STR, O(jwt_audience), "", 0, 0, NULL,
+	  "aud of first-party access tokens (default: ISSUER_URL)" },
+	{ "JWT_EXPIRES_IN", C_DUR, O(jwt_expires_in), "15m", 60, 86400, NULL,
+	  "access token lifetime" },
+	{ "JWT_REFRESH_EXPIRES_IN", C_DUR, O(jwt_refresh_expires_in), "7d",
+	  300, 31536000, NULL, "refresh token (and session) lifetime" },
+	{ "JWKS_ROTATE_DAYS", C_INT, O(jwks_rotate_days), "30", 1, 3650, NULL,
+	  "days a signing key signs before the next one takes over" },
+	{ "SECRET_ENCRYPTION_KEY", C_KEY32, O(secret_key), NULL, 0, 0, NULL,
+	  "32 bytes, hex (64 digits) or base64: encrypts stored secrets "
+	  "(required; make run generates one)" },
+	{ "SCRYPT_N", C_INT, O(scrypt_n), "16384", 1024, 1048576, NULL,
+	  "scrypt cost N (a power of two)" },
+	{ "SCRYPT_R", C_INT, O(scrypt_r), "8", 1, 32, NULL,
+	  "scrypt block size r" },
+	{ "SCRYPT_P", C_INT, O(scrypt_p), "5", 1, 16, NULL,
+	  "scrypt parallelism p" },
+	{ "PASSWORD_MIN_LENGTH", C_INT, O(password_min_length), "8", 8, 128,
+	  NULL, "shortest password accepted (longest: 128)" },
+	{ "REQUIRE_EMAIL_VERIFICATION", C_BOOL, O(require_email_verification),
+	  "false", 0, 0, NULL, "refuse login until the address is verified" },
+	{ "AUTH_RATE_MAX", C_INT, O(auth_rate_max), "30", 1, 1000000000, NULL,
+	  "requests per IP per window on /v1/auth/*" },
+	{ "AUTH_RATE_WINDOW_SEC", C_DUR, O(auth_rate_window), "60", 1, 86400,
+	  NULL, "length of the AUTH_RATE_MAX window" },
+	{ "LOCKOUT_THRESHOLD", C_INT, O(lockout_threshold), "5", 1, 1000, NULL,
+	  "failed logins that lock an account" },
+	{ "LOCKOUT_SEC", C_DUR, O(lockout_sec), "900", 1, 86400 * 30, NULL,
+	  "how long a lockout lasts" },
+	{ "MAIL_TRANSPORT", C_ENUM, O(mail_transport), "file", 0, 0,
+	  transports, "file (one .eml per message in MAIL_DIR) or smtp" },
+	{ "MAIL_DIR", C_STR, O(mail_dir), "var/mail", 0, 0, NULL,
+	  "where the file transport writes messages" },
+	{ "SMTP_HOST", C_STR, O(smtp_host), "127.0.0.1", 0, 0, NULL,
+	  "SMTP relay host" },
+	{ "SMTP_PORT", C_INT, O(smtp_port), "25", 1, 65535, NULL,
+	  "SMTP relay port" },
+	{ "SMTP_USER", C_STR, O(smtp_user), "", 0, 0, NULL,
+	  "SMTP AUTH user (empty: no AUTH)" },
+	{ "SMTP_PASS", C_STR, O(smtp_pass), "", 0, 0, NULL,
+	  "SMTP AUTH password" },
+	{ "SMTP_TLS", C_ENUM, O(smtp_tls), "none", 0, 0, tls_modes,
+	  "none (loopback relays), starttls, or tls (implicit)" },
+	{ "EMAIL_FROM", C_STR, O(email_from), "iam@localhost", 0, 0, NULL,
+	  "From address of every mail" },
 };
 
 #define NKEYS	(sizeof(keys) / sizeof(keys[0]))
@@ -135,8 +186,48 @@ conf_free(struct config *c)
 			cidrlist_free((struct cidrlist *)((char *)c +
 			    keys[i].off));
 	}
+	explicit_bzero(c->secret_key, sizeof(c->secret_key));
 	free(c->path);
 	c->path = NULL;
+}
+
+/* Reads 32 bytes given as 64 hex digits or as base64 (either alphabet). */
+static int
+key32(const char *v, unsigned char out[32])
+{
+	unsigned char	 buf[48];
+	size_t		 len = strlen(v), i;
+	int		 n;
+	char		 tmp[64];
+
+	if (len == 64) {
+		for (i = 0; i < 32; i++) {
+			if (!isxdigit((unsigned char)v[2 * i]) ||
+			    !isxdigit((unsigned char)v[2 * i + 1]))
+				break;
+			sscanf(v + 2 * i, "%2hhx", &out[i]);
+		}
+		if (i == 32)
+			return 0;
+	}
+	if (len != 43 && len != 44)
+		return -1;
+	for (i = 0; i < len; i++)
+		tmp[i] = v[i] == '-' ? '+' : v[i] == '_' ? '/' : v[i];
+	if (len == 43)
+		tmp[len++] = '=';
+	n = EVP_DecodeBlock(buf, (const unsigned char *)tmp, (int)len);
+	/*
+	 * 44 characters decode to 33 bytes, the last from the padding; exactly
+	 * one '=' means exactly 32 bytes (a shorter key padded with "==" would
+	 * otherwise pass with zero bytes at its end).
+	 */
+	if (n != 33 || tmp[43] != '=' || tmp[42] == '=')
+		return -1;
+	memcpy(out, buf, 32);
+	explicit_bzero(buf, sizeof(buf));
+	explicit_bzero(tmp, sizeof(tmp));
+	return 0;
 }
 
 /* Converts one raw value into its field.  Returns 0 or -1. */
@@ -171,6 +262,18 @@ setval(struct config *c, const struct ckey *k, const char *v)
 	case C_CIDRS:
 		cidrlist_free((struct cidrlist *)base);
 		return cidrlist_parse(v, (struct cidrlist *)base);
+	case C_BOOL:
+		if (strcmp(v, "true") == 0 || strcmp(v, "1") == 0 ||
+		    strcmp(v, "yes") == 0)
+			*(int *)base = 1;
+		else if (strcmp(v, "false") == 0 || strcmp(v, "0") == 0 ||
+		    strcmp(v, "no") == 0)
+			*(int *)base = 0;
+		else
+			return -1;
+		return 0;
+	case C_KEY32:
+		return key32(v, (unsigned char *)base);
 	}
 	return -1;
 }
@@ -285,6 +388,15 @@ conf_load(const char *path, struct config *c, char *err, size_t errlen)
 			snprintf(err, errlen, "%s: invalid value", keys[i].name);
 			goto out;
 		}
+	}
+	if ((c->scrypt_n & (c->scrypt_n - 1)) != 0) {
+		snprintf(err, errlen, "SCRYPT_N: invalid value (a power of two)");
+		goto out;
+	}
+	if (c->jwt_audience[0] == '\0') {
+		free(c->jwt_audience);
+		if ((c->jwt_audience = strdup(c->issuer_url)) == NULL)
+			goto out;
 	}
 	rc = 0;
 out:

@@ -11,6 +11,8 @@
 
 #include "conf.h"
 #include "http.h"
+#include "jwt.h"
+#include "keys.h"
 #include "log.h"
 #include "metrics.h"
 #include "ratelimit.h"
@@ -49,8 +51,8 @@ static int
 rate_check(struct req *r, unsigned flags)
 {
 	const struct config	*cfg = r->w->cfg;
-	struct bucket		 b[1];
-	struct rl_result	 res, worst;
+	struct bucket		 b[2];
+	struct rl_result	 res, worst = { 0, 0, 0 };
 	json_object		*d, *o;
 	size_t			 nb = 0, i;
 	int			 rc, limited = 0, have = 0;
@@ -60,6 +62,9 @@ rate_check(struct req *r, unsigned flags)
 	if (!(flags & R_NORATE))
 		b[nb++] = (struct bucket){ "global", cfg->rate_max,
 		    cfg->rate_window };
+	if (flags & R_AUTHRATE)
+		b[nb++] = (struct bucket){ "auth", cfg->auth_rate_max,
+		    cfg->auth_rate_window };
 	for (i = 0; i < nb; i++) {
 		rc = rl_hit(&r->w->rl, b[i].name, r->ip, b[i].max,
 		    b[i].window, now, &res);
@@ -101,6 +106,66 @@ rate_check(struct req *r, unsigned flags)
 	json_object_array_add(d, o);
 	resp_error(r, IAM_E_RATE_LIMIT_EXCEEDED, NULL, d);
 	return 0;
+}
+
+static const char *
+claim(json_object *c, const char *key)
+{
+	json_object	*v;
+
+	if (!json_object_object_get_ex(c, key, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+/*
+ * Verifies the bearer token: IAM_OK with r->user_id etc. set, or the
+ * contract's 401.  A token signed by a key this worker has not loaded yet
+ * makes it reload its keyring once before deciding.
+ */
+static enum iam_err
+authenticate(struct req *r)
+{
+	struct worker		*w = r->w;
+	const struct config	*cfg = w->cfg;
+	const char		*tok;
+	size_t			 len;
+	json_object		*c;
+	enum jwt_result		 rc;
+	time_t			 now = time(NULL);
+
+	switch (parse_bearer(r->authorization, &tok, &len)) {
+	case 0:
+		return IAM_E_UNAUTHORIZED;
+	case -1:
+		return IAM_E_INVALID_TOKEN;
+	}
+	(void)keys_refresh(&w->keys, &w->db, cfg, now, 0);
+	rc = jwt_verify(r->a, tok, len, keys_find, &w->keys, cfg->issuer_url,
+	    cfg->jwt_audience, now, 30, &c);
+	if (rc == JWT_UNKNOWN_KID &&
+	    keys_refresh(&w->keys, &w->db, cfg, now, 1) == 0)
+		rc = jwt_verify(r->a, tok, len, keys_find, &w->keys,
+		    cfg->issuer_url, cfg->jwt_audience, now, 30, &c);
+	switch (rc) {
+	case JWT_OK:
+		break;
+	case JWT_EXPIRED:
+		return IAM_E_TOKEN_EXPIRED;
+	case JWT_ERROR:
+		return IAM_E_INTERNAL;
+	default:
+		log_kv(LOG_WARN, "security.bad_token", "requestId", r->id,
+		    "ip", r->ip, LOG_END);
+		return IAM_E_INVALID_TOKEN;
+	}
+	r->user_id = claim(c, "sub");
+	r->org_id = claim(c, "org");
+	r->sid = claim(c, "sid");
+	if (r->user_id == NULL || !uuid_valid(r->user_id))
+		return IAM_E_INVALID_TOKEN;
+	return IAM_OK;
 }
 
 static void
@@ -177,18 +242,21 @@ answer(struct req *r)
 	}
 	rt = &routes[idx];
 	r->route = idx;
-	/*
-	 * Deny by default: a route that is not public needs a caller, and
-	 * until a route table entry says how one is proven, nobody is.
-	 */
-	if (!(rt->flags & R_PUBLIC)) {
-		resp_error(r, r->authorization == NULL ? IAM_E_UNAUTHORIZED :
-		    IAM_E_INVALID_TOKEN, NULL, NULL);
-		return;
+	/* Deny by default: a route that is not public needs a caller. */
+	if (!(rt->flags & R_PUBLIC) || ((rt->flags & R_AUTH_OPTIONAL) &&
+	    r->authorization != NULL)) {
+		if ((e = authenticate(r)) != IAM_OK) {
+			resp_error(r, e, NULL, NULL);
+			return;
+		}
 	}
 	r->status = 0;
 	e = rt->handler(r);
-	if (e != IAM_OK) {
+	/* A handler that failed may have set its own detailed answer. */
+	if (e != IAM_OK && r->status != 0 && r->status >= 400) {
+		if (e == IAM_E_SERVICE_UNAVAILABLE)
+			retry_after(r, 5);
+	} else if (e != IAM_OK) {
 		if (e == IAM_E_SERVICE_UNAVAILABLE)
 			retry_after(r, 5);
 		resp_error(r, e, NULL, NULL);

@@ -306,7 +306,7 @@ http_write(struct req *r)
 {
 	struct buf	h;
 	size_t		i;
-	int		rc;
+	int		rc, cache;
 
 	buf_init(&h, r->a);
 	buf_printf(&h, "Status: %d %s\r\n", r->status, reason(r->status));
@@ -316,10 +316,15 @@ http_write(struct req *r)
 		buf_printf(&h, "Content-Length: %zu\r\n", r->body.len);
 	buf_printf(&h, "X-Request-Id: %s\r\n"
 	    "X-Content-Type-Options: nosniff\r\n"
-	    "Referrer-Policy: no-referrer\r\n"
-	    "Cache-Control: no-store\r\n", r->id);
-	for (i = 0; i < r->nhdrs; i++)
+	    "Referrer-Policy: no-referrer\r\n", r->id);
+	cache = 0;
+	for (i = 0; i < r->nhdrs; i++) {
 		buf_printf(&h, "%s: %s\r\n", r->hdrs[i].name, r->hdrs[i].val);
+		cache |= strcasecmp(r->hdrs[i].name, "Cache-Control") == 0;
+	}
+	/* no-store unless the handler chose (only public documents do). */
+	if (!cache)
+		buf_puts(&h, "Cache-Control: no-store\r\n");
 	buf_puts(&h, "\r\n");
 	if (h.oom || r->body.oom)
 		return -1;

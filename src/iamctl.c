@@ -9,9 +9,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "conf.h"
+#include "keys.h"
+#include "log.h"
+#include "store.h"
 #include "migrate.h"
 #include "parse.h"
 
@@ -26,6 +30,11 @@ usage(FILE *f)
 	    "  migrate up [N]     apply pending migrations (all, or N)\n"
 	    "  migrate down [N]   revert the last N migrations (default 1)\n"
 	    "  migrate status     list migrations; exit 3 if any is pending\n"
+	    "  keys list          the signing keys and their lifetimes\n"
+	    "  keys rotate        routine rotation now: a new key signs, the\n"
+	    "                     old one stays published until its tokens\n"
+	    "                     expire (workers pick it up within 30 s, or\n"
+	    "                     at once on SIGHUP)\n"
 	    "  config check       check the configuration\n"
 	    "  config keys        list every configuration key\n"
 	    "\n"
@@ -111,6 +120,53 @@ cmd_migrate(int argc, char *argv[])
 }
 
 static int
+cmd_keys(int argc, char *argv[])
+{
+	struct config	 cfg;
+	struct store	 s;
+	struct keyring	 kr;
+	time_t		 now = time(NULL);
+	size_t		 i;
+	int		 rc = 1;
+
+	if (argc != 1 || (strcmp(argv[0], "list") != 0 &&
+	    strcmp(argv[0], "rotate") != 0)) {
+		usage(stderr);
+		return 2;
+	}
+	if (load(&cfg) == -1)
+		return 1;
+	log_init(LOG_ERROR, "iamctl");
+	store_init(&s, &cfg);
+	memset(&kr, 0, sizeof(kr));
+	if (store_ready(&s) != 1) {
+		fprintf(stderr, "iamctl: database unavailable\n");
+		goto out;
+	}
+	if (strcmp(argv[0], "rotate") == 0 && keys_rotate(&s, &cfg, now) == -1) {
+		fprintf(stderr, "iamctl: rotation failed\n");
+		goto out;
+	}
+	if (keys_refresh(&kr, &s, &cfg, now, 1) == -1) {
+		fprintf(stderr, "iamctl: cannot read the keys (is "
+		    "SECRET_ENCRYPTION_KEY right?)\n");
+		goto out;
+	}
+	for (i = 0; i < kr.n; i++)
+		printf("%s %s activates=%lld retires=%lld expires=%lld\n",
+		    kr.k[i].kid, keys_current(&kr, now) == &kr.k[i] ?
+		    "signing" : kr.k[i].activates > now ? "next" : "published",
+		    (long long)kr.k[i].activates, (long long)kr.k[i].retires,
+		    (long long)kr.k[i].expires);
+	rc = 0;
+out:
+	keys_free(&kr);
+	store_close(&s);
+	conf_free(&cfg);
+	return rc;
+}
+
+static int
 cmd_config(int argc, char *argv[])
 {
 	struct config	cfg;
@@ -165,6 +221,8 @@ main(int argc, char *argv[])
 	}
 	if (strcmp(argv[0], "migrate") == 0)
 		return cmd_migrate(argc - 1, argv + 1);
+	if (strcmp(argv[0], "keys") == 0)
+		return cmd_keys(argc - 1, argv + 1);
 	if (strcmp(argv[0], "config") == 0)
 		return cmd_config(argc - 1, argv + 1);
 	fprintf(stderr, "iamctl: unknown command %s\n", argv[0]);

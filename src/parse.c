@@ -652,3 +652,140 @@ parse_content_type(struct arena *a, const char *hdr, char **type,
 	}
 	return 0;
 }
+
+static const char b64u[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+char *
+b64url_encode(struct arena *a, const void *in, size_t n)
+{
+	const unsigned char	*s = in;
+	char			*out, *o;
+	size_t			 i;
+	uint32_t		 v;
+
+	if (n > SIZE_MAX / 2 || (out = arena_alloc(a, (n + 2) / 3 * 4 + 1))
+	    == NULL)
+		return NULL;
+	o = out;
+	for (i = 0; i + 2 < n; i += 3) {
+		v = (uint32_t)s[i] << 16 | (uint32_t)s[i + 1] << 8 | s[i + 2];
+		*o++ = b64u[v >> 18];
+		*o++ = b64u[(v >> 12) & 63];
+		*o++ = b64u[(v >> 6) & 63];
+		*o++ = b64u[v & 63];
+	}
+	if (n - i == 1) {
+		v = (uint32_t)s[i] << 16;
+		*o++ = b64u[v >> 18];
+		*o++ = b64u[(v >> 12) & 63];
+	} else if (n - i == 2) {
+		v = (uint32_t)s[i] << 16 | (uint32_t)s[i + 1] << 8;
+		*o++ = b64u[v >> 18];
+		*o++ = b64u[(v >> 12) & 63];
+		*o++ = b64u[(v >> 6) & 63];
+	}
+	*o = '\0';
+	return out;
+}
+
+static int
+b64u_val(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '-')
+		return 62;
+	if (c == '_')
+		return 63;
+	return -1;
+}
+
+unsigned char *
+b64url_decode(struct arena *a, const char *s, size_t n, size_t *outlen)
+{
+	unsigned char	*out;
+	size_t		 i, o = 0;
+	uint32_t	 v = 0;
+	int		 d, bits = 0;
+
+	if (n % 4 == 1 || (out = arena_alloc(a, n / 4 * 3 + 3)) == NULL)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		if ((d = b64u_val((unsigned char)s[i])) < 0)
+			return NULL;
+		v = v << 6 | (uint32_t)d;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			out[o++] = (unsigned char)(v >> bits);
+		}
+	}
+	/* Leftover bits must be zero: one encoding per value. */
+	if ((v & ((1u << bits) - 1)) != 0)
+		return NULL;
+	out[o] = '\0';
+	*outlen = o;
+	return out;
+}
+
+char *
+hex_encode(struct arena *a, const void *in, size_t n)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	const unsigned char	*s = in;
+	char			*out;
+	size_t			 i;
+
+	if ((out = arena_alloc(a, 2 * n + 1)) == NULL)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		out[2 * i] = hex[s[i] >> 4];
+		out[2 * i + 1] = hex[s[i] & 15];
+	}
+	return out;
+}
+
+int
+uuid_valid(const char *s)
+{
+	size_t	i;
+
+	if (s == NULL || strlen(s) != 36)
+		return 0;
+	for (i = 0; i < 36; i++) {
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (s[i] != '-')
+				return 0;
+		} else if (!isxdigit((unsigned char)s[i]))
+			return 0;
+	}
+	return 1;
+}
+
+int
+email_valid(const char *s)
+{
+	const char	*at, *p, *dot;
+	size_t		 len;
+
+	if (s == NULL || (len = strlen(s)) < 3 || len > 254 ||
+	    !utf8_valid(s, len))
+		return 0;
+	if ((at = strchr(s, '@')) == NULL || strchr(at + 1, '@') != NULL ||
+	    at == s || at - s > 64)
+		return 0;
+	for (p = s; *p != '\0'; p++)
+		if ((unsigned char)*p <= 0x20 || *p == 0x7f ||
+		    strchr("\"(),:;<>[\\]", *p) != NULL)
+			return 0;
+	dot = strrchr(at + 1, '.');
+	if (dot == NULL || dot == at + 1 || dot[1] == '\0' ||
+	    strstr(at + 1, "..") != NULL || at[1] == '.' || s[len - 1] == '.')
+		return 0;
+	return s[0] != '.' && at[-1] != '.';
+}

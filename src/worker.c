@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "conf.h"
@@ -38,14 +39,22 @@ worker_init(struct worker *w, const struct config *cfg, int connect_db)
 		return -1;
 	}
 	store_init(&w->db, cfg);
-	if (connect_db)
-		(void)store_ready(&w->db);
+	/* The hash unknown emails are checked against, so that they cost
+	 * what known ones do. */
+	if (crypto_random(rnd, sizeof(rnd)) == -1 ||
+	    crypto_password_hash((const char *)w->rid_prefix,
+	    (uint64_t)cfg->scrypt_n, (uint32_t)cfg->scrypt_r,
+	    (uint32_t)cfg->scrypt_p, w->dummy_hash) == -1)
+		return -1;
+	if (connect_db && store_ready(&w->db) == 1)
+		(void)keys_refresh(&w->keys, &w->db, cfg, time(NULL), 0);
 	return 0;
 }
 
 void
 worker_free(struct worker *w)
 {
+	keys_free(&w->keys);
 	store_close(&w->db);
 	rl_close(&w->rl);
 	arena_free(&w->arena);

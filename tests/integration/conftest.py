@@ -146,7 +146,105 @@ def metric_value(text, name):
 @pytest.fixture
 def healthy_stack():
     """Makes sure every service is up before and after a fault test."""
-    stack("up")
+    stack("ensure")
     yield
-    stack("up")
+    stack("ensure")
     assert wait_for(lambda: request("GET", "/health/ready").status == 200)
+
+
+# --- accounts helpers -------------------------------------------------------
+
+_users = itertools.count(1)
+
+
+def new_email(tag="user"):
+    return "%s.%d.%d@example.test" % (tag, os.getpid(), next(_users) + random.randint(0, 10**6))
+
+
+PASSWORD = "Tr0ub4dor and 3 horses"
+
+
+def register(email=None, password=PASSWORD, **extra):
+    email = email or new_email()
+    body = {"email": email, "password": password}
+    body.update(extra)
+    r = request("POST", "/v1/auth/register", body=body)
+    assert r.status == 201, r.body
+    return email, r.json["data"]["userId"]
+
+
+def login(email, password=PASSWORD, ip=None):
+    return request("POST", "/v1/auth/login",
+                   body={"email": email, "password": password}, ip=ip)
+
+
+def session(email=None, password=PASSWORD):
+    """Registers and logs in; returns (email, user id, login data)."""
+    email, uid = register(email, password)
+    r = login(email, password)
+    assert r.status == 200, r.body
+    return email, uid, r.json["data"]
+
+
+def bearer(token):
+    return {"Authorization": "Bearer " + token}
+
+
+def psql_value(sql):
+    p = psql(sql, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    out, err = p.communicate(timeout=30)
+    assert p.returncode == 0, err
+    return out.strip()
+
+
+def mails_to(addr, timeout=10.0):
+    """Messages the file transport delivered to addr (waits for one)."""
+    d = os.path.join(STACK, "mail")
+
+    def find():
+        found = []
+        for name in sorted(os.listdir(d)):
+            if name.endswith(".eml"):
+                with open(os.path.join(d, name), errors="replace", newline="") as f:
+                    text = f.read()
+                if "\r\nTo: %s\r\n" % addr in text:
+                    found.append(text)
+        return found
+    return wait_for(find, timeout=timeout) or []
+
+
+def link_token(mail, path):
+    import re as _re
+    m = _re.search(r"(http://[^\s]+)%s\?token=([A-Za-z0-9_-]+)" % _re.escape(path), mail)
+    assert m, mail
+    return m.group(1), m.group(2)
+
+
+def b64u(data):
+    import base64
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def signing_key():
+    """The stack's current signing key, decrypted as the server does."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+    row = psql_value("SELECT kid || ' ' || encode(private_key_enc, 'hex') "
+                     "FROM signing_keys WHERE activates_at <= now() "
+                     "AND retires_at > now() ORDER BY activates_at DESC LIMIT 1")
+    kid, sealed = row.split()
+    sealed = bytes.fromhex(sealed)
+    key = bytes.fromhex(open(os.path.join(STACK, "secret.key")).read().strip())
+    priv = AESGCM(key).decrypt(sealed[:12], sealed[12:], kid.encode())
+    return kid, Ed25519PrivateKey.from_private_bytes(priv)
+
+
+def forge(claims, header=None, key=None):
+    """A token signed with the real key (or key), any header and claims."""
+    kid, k = signing_key()
+    h = {"alg": "EdDSA", "typ": "at+jwt", "kid": kid}
+    if header is not None:
+        h = header
+    inp = b64u(json.dumps(h).encode()) + "." + b64u(json.dumps(claims).encode())
+    sig = (key or k).sign(inp.encode())
+    return inp + "." + b64u(sig)

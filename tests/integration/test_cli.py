@@ -64,29 +64,6 @@ def test_the_same_binary_answers_as_plain_cgi():
     assert "INVALID_JSON" in r.stdout
 
 
-def test_every_migration_goes_down_and_up_again():
-    ctl = [os.path.join(BIN, "iamctl"), "-c", CONF]
-    migrations = sorted(f for f in os.listdir(os.path.join(ROOT, "sql"))
-                        if f.endswith(".up.sql"))
-    r = run(ctl + ["migrate", "status"])
-    assert r.returncode == 0, r.stdout + r.stderr
-    assert r.stdout.count("applied") == len(migrations)
-    try:
-        r = run(ctl + ["migrate", "down", str(len(migrations))])
-        assert r.returncode == 0, r.stdout + r.stderr
-        assert r.stdout.count("reverted") == len(migrations)
-        r = run(ctl + ["migrate", "status"])
-        assert r.returncode == 3
-        assert r.stdout.count("pending") == len(migrations)
-        assert request("GET", "/health/ready").status == 503
-    finally:
-        r = run(ctl + ["migrate", "up"])
-    assert r.returncode == 0, r.stdout + r.stderr
-    assert r.stdout.count("applied") == len(migrations)
-    assert run(ctl + ["migrate", "status"]).returncode == 0
-    assert request("GET", "/health/ready").status == 200
-
-
 def test_iamctl_misuse_exits_2_with_usage():
     r = run([os.path.join(BIN, "iamctl"), "migrate", "sideways"])
     assert r.returncode == 2

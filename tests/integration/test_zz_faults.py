@@ -3,10 +3,11 @@ stopped and started, SIGHUP reload, SIGTERM with a request in flight.
 (Named zz so that it runs after the tests that want a quiet stack.)"""
 import os
 import signal
+import subprocess
 import threading
 import time
 
-from conftest import (STACK, log_text, master_pid, metric_value,
+from conftest import (ROOT, STACK, log_text, master_pid, metric_value,
                       metrics, psql, request, stack, wait_for, worker_pids)
 
 
@@ -156,3 +157,40 @@ def test_sigterm_lets_the_request_in_flight_complete(healthy_stack):
     assert '"event":"master.draining"' in log_text()
     stack("start", "fcgi")
     assert wait_for(lambda: request("GET", "/health").status == 200)
+
+
+def test_zz_every_migration_goes_down_and_up_again(healthy_stack):
+    ctl = [os.path.join(os.environ["IAM_BIN"], "iamctl"), "-c",
+           os.path.join(STACK, "iam.conf")]
+    migrations = sorted(f for f in os.listdir(os.path.join(ROOT, "sql"))
+                        if f.endswith(".up.sql"))
+    r = run(ctl + ["migrate", "status"])
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert r.stdout.count("applied") == len(migrations)
+    try:
+        r = run(ctl + ["migrate", "down", str(len(migrations))])
+        assert r.returncode == 0, r.stdout + r.stderr
+        assert r.stdout.count("reverted") == len(migrations)
+        r = run(ctl + ["migrate", "status"])
+        assert r.returncode == 3
+        assert r.stdout.count("pending") == len(migrations)
+        assert request("GET", "/health/ready").status == 503
+    finally:
+        r = run(ctl + ["migrate", "up"])
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert r.stdout.count("applied") == len(migrations)
+    assert run(ctl + ["migrate", "status"]).returncode == 0
+    assert request("GET", "/health/ready").status == 200
+    # The schema was rebuilt under running workers: reload them so that
+    # their keyrings match the new (empty, then regenerated) key table.
+    old = worker_pids()
+    os.kill(master_pid(), signal.SIGHUP)
+    assert wait_for(lambda: set(worker_pids()).isdisjoint(old) and
+                    len(worker_pids()) == 2)
+    assert wait_for(lambda: request("GET", "/oauth2/jwks").json["keys"])
+
+
+def run(args, env=None):
+    e = dict(os.environ)
+    e.update(env or {})
+    return subprocess.run(args, capture_output=True, text=True, env=e)

@@ -13,6 +13,10 @@
 
 static char	path[64];
 
+#define KEY_HEX	"000102030405060708090a0b0c0d0e0f" \
+		"101112131415161718191a1b1c1d1e1f"
+
+
 static void
 write_conf(const char *text)
 {
@@ -43,8 +47,10 @@ static int
 clear_env(void **state)
 {
 	(void)state;
-	/* Every key may be overridden by the environment: start empty. */
+	/* Every key may be overridden by the environment: start empty but
+	 * for the one secret every configuration needs. */
 	clearenv();
+	setenv("SECRET_ENCRYPTION_KEY", KEY_HEX, 1);
 	return 0;
 }
 
@@ -137,6 +143,41 @@ missing_required_key_and_malformed_lines(void **state)
 }
 
 static void
+the_secret_key_takes_hex_or_base64_and_nothing_else(void **state)
+{
+	static const char *const bad[] = { "", "00", "zz0102030405060708090a0b0c"
+	    "0d0e0f101112131415161718191a1b1c1d1e1f", "AAECAwQFBgcICQoLDA0ODxAREh"
+	    "MUFRYXGBkaGxwdHh8=extra", "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGx"
+	    "wdHg==" };
+	struct config	c;
+	char		err[256];
+	size_t		i;
+
+	(void)state;
+	assert_int_equal(load_text("DATABASE_URL = a\n", &c, err, sizeof(err)),
+	    0);
+	assert_int_equal(c.secret_key[0], 0x00);
+	assert_int_equal(c.secret_key[31], 0x1f);
+	conf_free(&c);
+	setenv("SECRET_ENCRYPTION_KEY",
+	    "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=", 1);
+	assert_int_equal(load_text("DATABASE_URL = a\n", &c, err, sizeof(err)),
+	    0);
+	assert_int_equal(c.secret_key[1], 0x01);
+	assert_int_equal(c.secret_key[31], 0x1f);
+	conf_free(&c);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		setenv("SECRET_ENCRYPTION_KEY", bad[i], 1);
+		assert_int_equal(load_text("DATABASE_URL = a\n", &c, err,
+		    sizeof(err)), -1);
+		assert_non_null(strstr(err, "SECRET_ENCRYPTION_KEY"));
+		/* The value itself is never echoed. */
+		if (strlen(bad[i]) > 4)
+			assert_null(strstr(err, bad[i]));
+	}
+}
+
+static void
 keys_are_listed(void **state)
 {
 	(void)state;
@@ -158,6 +199,9 @@ main(void)
 		cmocka_unit_test_setup(
 		    bad_values_name_the_key_without_echoing_it, clear_env),
 		cmocka_unit_test_setup(missing_required_key_and_malformed_lines,
+		    clear_env),
+		cmocka_unit_test_setup(
+		    the_secret_key_takes_hex_or_base64_and_nothing_else,
 		    clear_env),
 		cmocka_unit_test(keys_are_listed),
 	};

@@ -1,0 +1,91 @@
+/*
+ * accounts.h: the account rules (domain layer).  No HTTP and no SQL text
+ * here: handlers turn requests into these calls, and these calls use the
+ * store's statements.  The hosted login pages call the same functions.
+ * Every function returns IAM_OK or the error the caller answers with.
+ */
+#ifndef IAM_ACCOUNTS_H
+#define IAM_ACCOUNTS_H
+
+#include <json-c/json.h>
+#include <stdint.h>
+
+#include "errors.h"
+
+struct arena;
+struct worker;
+
+/* Who is acting, from where.  Caller fields are NULL when anonymous. */
+struct actx {
+	struct worker	*w;
+	struct arena	*a;
+	const char	*ip;
+	const char	*ua;
+	const char	*user_id;	/* authenticated caller */
+	const char	*org_id;
+	const char	*sid;
+	int64_t		 retry_after;	/* set with 429 answers */
+	const char	*field;		/* set with validation errors */
+	const char	*message;
+};
+
+/* A login's result: tokens and the sanitised user. */
+struct tokens {
+	char		*access;
+	char		*refresh;
+	int64_t		 expires_in;
+	json_object	*user;		/* borrowed from the arena */
+};
+
+enum iam_err	acct_register(struct actx *, const char *email,
+		    const char *password, const char *first, const char *last,
+		    char **user_id);
+enum iam_err	acct_login(struct actx *, const char *email,
+		    const char *password, struct tokens *);
+enum iam_err	acct_refresh(struct actx *, const char *refresh,
+		    struct tokens *);
+/* Ends the session of refresh (if given) or of the caller's sid. */
+enum iam_err	acct_logout(struct actx *, const char *refresh);
+enum iam_err	acct_logout_all(struct actx *);
+enum iam_err	acct_verify_email(struct actx *, const char *token);
+enum iam_err	acct_resend_verification(struct actx *, const char *email);
+enum iam_err	acct_forgot_password(struct actx *, const char *email);
+enum iam_err	acct_reset_password(struct actx *, const char *token,
+		    const char *password);
+
+/* The sanitised user (with permissions when asked), or NULL + *err. */
+json_object	*acct_user(struct actx *, const char *user_id,
+		    int with_permissions, enum iam_err *err);
+enum iam_err	acct_update_profile(struct actx *, json_object *fields);
+enum iam_err	acct_change_password(struct actx *, const char *current,
+		    const char *next);
+enum iam_err	acct_sessions(struct actx *, json_object **list);
+enum iam_err	acct_end_session(struct actx *, const char *sid);
+enum iam_err	acct_end_other_sessions(struct actx *);
+enum iam_err	acct_export(struct actx *, json_object **doc);
+enum iam_err	acct_delete(struct actx *, const char *password);
+
+/*
+ * Password policy: PASSWORD_MIN_LENGTH to 128 characters, not a common
+ * password, not the email address.  Returns IAM_OK or IAM_E_WEAK_PASSWORD
+ * with the reason in *why.
+ */
+enum iam_err	password_policy(const struct actx *, const char *pw,
+		    const char *email, const char **why);
+/* 1 if pw is on the common-password list (case-insensitive). */
+int		password_common(const char *pw);
+
+/*
+ * Appends an audit event in the current transaction (or its own when none
+ * is open).  details may be NULL; it is borrowed.
+ */
+int		audit(struct actx *, const char *action, int success,
+		    const char *actor_id, const char *actor_email,
+		    const char *target_type, const char *target_id,
+		    const char *org_id, json_object *details);
+
+/* Queues a mail in the current transaction.  0 or -1. */
+int		mail_queue(struct actx *, const char *to, const char *subject,
+		    const char *body);
+
+#endif

@@ -1,0 +1,10 @@
+DROP FUNCTION audit_payload(audit_log);
+DROP TABLE audit_log;
+DROP TABLE email_outbox;
+DROP TABLE email_tokens;
+DROP TABLE signing_keys;
+DROP TABLE refresh_tokens;
+DROP TABLE sessions;
+DROP TABLE profiles;
+DROP TABLE users;
+DROP TABLE organisations;

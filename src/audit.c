@@ -1,0 +1,74 @@
+/*
+ * audit.c: security events into the append-only, hash-chained audit log.
+ * The chain is computed in the store's statement under an advisory lock,
+ * so concurrent writers cannot fork it.  Never a secret in details.
+ */
+#include <string.h>
+
+#include "accounts.h"
+#include "store.h"
+#include "worker.h"
+
+/* "auth.login" → "auth" */
+static const char *
+category(struct actx *x, const char *action)
+{
+	const char	*dot = strchr(action, '.');
+
+	return dot ? arena_strndup(x->a, action, (size_t)(dot - action)) :
+	    action;
+}
+
+int
+audit(struct actx *x, const char *action, int success, const char *actor_id,
+    const char *actor_email, const char *target_type, const char *target_id,
+    const char *org_id, json_object *details)
+{
+	struct store	*s = &x->w->db;
+	const char	*p[12];
+	PGresult	*r;
+	int		 own = !s->in_tx, rc = -1;
+
+	p[0] = org_id;
+	p[1] = action;
+	p[2] = category(x, action);
+	p[3] = success ? "true" : "false";
+	p[4] = actor_id != NULL ? "user" : "anonymous";
+	p[5] = actor_id;
+	p[6] = actor_email;
+	p[7] = target_type;
+	p[8] = target_id;
+	p[9] = x->ip;
+	p[10] = x->ua;
+	p[11] = details != NULL ? json_object_to_json_string_ext(details,
+	    JSON_C_TO_STRING_PLAIN) : NULL;
+	if (own && store_begin(s) == -1)
+		return -1;
+	if ((r = store_exec(s, STMT_AUDIT_LOCK, 0, NULL)) == NULL)
+		goto out;
+	PQclear(r);
+	if ((r = store_exec(s, STMT_AUDIT_INSERT, 12, p)) == NULL)
+		goto out;
+	PQclear(r);
+	rc = own ? store_commit(s) : 0;
+out:
+	if (rc == -1 && own)
+		store_rollback(s);
+	return rc;
+}
+
+int
+mail_queue(struct actx *x, const char *to, const char *subject,
+    const char *body)
+{
+	const char	*p[3] = { to, subject, body };
+	PGresult	*r;
+
+	if ((r = store_exec(&x->w->db, STMT_OUTBOX_INSERT, 3, p)) == NULL)
+		return -1;
+	PQclear(r);
+	if ((r = store_exec(&x->w->db, STMT_OUTBOX_NOTIFY, 0, NULL)) == NULL)
+		return -1;
+	PQclear(r);
+	return 0;
+}

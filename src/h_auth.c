@@ -1,0 +1,221 @@
+/*
+ * h_auth.c: /v1/auth.  Each handler declares its fields, calls the
+ * account rules and shapes the answer of API.md.
+ */
+#include "handlers.h"
+#include "hcommon.h"
+#include "validate.h"
+
+#define NF(spec)	(sizeof(spec) / sizeof(spec[0]))
+
+static json_object *
+tokens_json(const struct tokens *t)
+{
+	json_object	*o = json_object_new_object();
+
+	json_object_object_add(o, "user", json_object_get(t->user));
+	json_object_object_add(o, "accessToken",
+	    json_object_new_string(t->access));
+	json_object_object_add(o, "refreshToken",
+	    json_object_new_string(t->refresh));
+	json_object_object_add(o, "tokenType", json_object_new_string("Bearer"));
+	json_object_object_add(o, "expiresIn",
+	    json_object_new_int64(t->expires_in));
+	return o;
+}
+
+static json_object *
+message(const char *text)
+{
+	json_object	*o = json_object_new_object();
+
+	json_object_object_add(o, "message", json_object_new_string(text));
+	return o;
+}
+
+enum iam_err
+auth_register(struct req *r)
+{
+	static const struct field spec[] = {
+		{ "email", F_EMAIL, 1, 254 },
+		{ "password", F_SECRET, 1, 1024 },
+		{ "firstName", F_STRING, 0, 100 },
+		{ "lastName", F_STRING, 0, 100 },
+	};
+	json_object	*v[NF(spec)], *o;
+	struct actx	 x;
+	enum iam_err	 e;
+	char		*uid;
+
+	if ((e = req_fields(r, spec, NF(spec), v)) != IAM_OK)
+		return e;
+	hc_actx(&x, r);
+	if ((e = acct_register(&x, fstr(v[0]), fstr(v[1]), fstr(v[2]),
+	    fstr(v[3]), &uid)) != IAM_OK)
+		return hc_fail(r, &x, e);
+	o = json_object_new_object();
+	json_object_object_add(o, "userId", json_object_new_string(uid));
+	json_object_object_add(o, "email", json_object_new_string(fstr(v[0])));
+	json_object_object_add(o, "message", json_object_new_string(
+	    "Registered; check your mail to verify the address"));
+	resp_data(r, 201, o);
+	return IAM_OK;
+}
+
+enum iam_err
+auth_login(struct req *r)
+{
+	static const struct field spec[] = {
+		{ "email", F_EMAIL, 1, 254 },
+		{ "password", F_SECRET, 1, 1024 },
+	};
+	json_object	*v[NF(spec)];
+	struct tokens	 t;
+	struct actx	 x;
+	enum iam_err	 e;
+
+	if ((e = req_fields(r, spec, NF(spec), v)) != IAM_OK)
+		return e;
+	hc_actx(&x, r);
+	if ((e = acct_login(&x, fstr(v[0]), fstr(v[1]), &t)) != IAM_OK)
+		return hc_fail(r, &x, e);
+	resp_data(r, 200, tokens_json(&t));
+	return IAM_OK;
+}
+
+enum iam_err
+auth_refresh(struct req *r)
+{
+	static const struct field spec[] = {
+		{ "refreshToken", F_SECRET, 1, 256 },
+	};
+	json_object	*v[NF(spec)];
+	struct tokens	 t;
+	struct actx	 x;
+	enum iam_err	 e;
+
+	if ((e = req_fields(r, spec, NF(spec), v)) != IAM_OK)
+		return e;
+	hc_actx(&x, r);
+	if ((e = acct_refresh(&x, fstr(v[0]), &t)) != IAM_OK)
+		return hc_fail(r, &x, e);
+	resp_data(r, 200, tokens_json(&t));
+	return IAM_OK;
+}
+
+enum iam_err
+auth_logout(struct req *r)
+{
+	static const struct field spec[] = {
+		{ "refreshToken", F_SECRET, 0, 256 },
+	};
+	json_object	*v[NF(spec)] = { NULL };
+	struct actx	 x;
+	enum iam_err	 e;
+
+	if (r->has_json && (e = req_fields(r, spec, NF(spec), v)) != IAM_OK)
+		return e;
+	hc_actx(&x, r);
+	if ((e = acct_logout(&x, fstr(v[0]))) != IAM_OK)
+		return hc_fail(r, &x, e);
+	resp_empty(r, 204);
+	return IAM_OK;
+}
+
+enum iam_err
+auth_logout_all(struct req *r)
+{
+	struct actx	x;
+	enum iam_err	e;
+
+	hc_actx(&x, r);
+	if ((e = acct_logout_all(&x)) != IAM_OK)
+		return hc_fail(r, &x, e);
+	resp_empty(r, 204);
+	return IAM_OK;
+}
+
+/* A one-time token from the body; an invalid one is 400 INVALID_TOKEN. */
+static enum iam_err
+one_time(struct req *r, enum iam_err e, struct actx *x)
+{
+	if (e == IAM_E_INVALID_TOKEN) {
+		resp_field_error(r, e, "token",
+		    "The link is invalid, used or expired");
+		r->status = 400;
+		return e;
+	}
+	return hc_fail(r, x, e);
+}
+
+enum iam_err
+auth_verify_email(struct req *r)
+{
+	static const struct field spec[] = {
+		{ "token", F_SECRET, 1, 256 },
+	};
+	json_object	*v[NF(spec)];
+	struct actx	 x;
+	enum iam_err	 e;
+
+	if ((e = req_fields(r, spec, NF(spec), v)) != IAM_OK)
+		return e;
+	hc_actx(&x, r);
+	if ((e = acct_verify_email(&x, fstr(v[0]))) != IAM_OK)
+		return one_time(r, e, &x);
+	resp_data(r, 200, message("Email address verified"));
+	return IAM_OK;
+}
+
+/* resend-verification and forgot-password: 202 for any address. */
+static enum iam_err
+mail_request(struct req *r, enum iam_err (*fn)(struct actx *, const char *))
+{
+	static const struct field spec[] = {
+		{ "email", F_EMAIL, 1, 254 },
+	};
+	json_object	*v[NF(spec)];
+	struct actx	 x;
+	enum iam_err	 e;
+
+	if ((e = req_fields(r, spec, NF(spec), v)) != IAM_OK)
+		return e;
+	hc_actx(&x, r);
+	if ((e = fn(&x, fstr(v[0]))) != IAM_OK)
+		return hc_fail(r, &x, e);
+	resp_data(r, 202, message("If the address is registered, a mail is "
+	    "on its way"));
+	return IAM_OK;
+}
+
+enum iam_err
+auth_resend_verification(struct req *r)
+{
+	return mail_request(r, acct_resend_verification);
+}
+
+enum iam_err
+auth_forgot_password(struct req *r)
+{
+	return mail_request(r, acct_forgot_password);
+}
+
+enum iam_err
+auth_reset_password(struct req *r)
+{
+	static const struct field spec[] = {
+		{ "token", F_SECRET, 1, 256 },
+		{ "password", F_SECRET, 1, 1024 },
+	};
+	json_object	*v[NF(spec)];
+	struct actx	 x;
+	enum iam_err	 e;
+
+	if ((e = req_fields(r, spec, NF(spec), v)) != IAM_OK)
+		return e;
+	hc_actx(&x, r);
+	if ((e = acct_reset_password(&x, fstr(v[0]), fstr(v[1]))) != IAM_OK)
+		return one_time(r, e, &x);
+	resp_data(r, 200, message("Password changed; sign in again"));
+	return IAM_OK;
+}

@@ -1,0 +1,26 @@
+/*
+ * h_keys.c: the JWKS, as resource servers fetch it.  The document is built
+ * when the keyring loads, so serving it costs a copy.
+ */
+#include <time.h>
+
+#include "handlers.h"
+#include "http.h"
+#include "keys.h"
+#include "worker.h"
+
+enum iam_err
+keys_jwks(struct req *r)
+{
+	struct worker	*w = r->w;
+
+	if (keys_refresh(&w->keys, &w->db, w->cfg, time(NULL), 0) == -1 &&
+	    w->keys.jwks == NULL)
+		return IAM_E_SERVICE_UNAVAILABLE;
+	if (w->keys.jwks == NULL)
+		return IAM_E_SERVICE_UNAVAILABLE;
+	resp_header(r, "Cache-Control", "public, max-age=300");
+	resp_text(r, 200, "application/jwk-set+json", w->keys.jwks,
+	    w->keys.jwks_len);
+	return IAM_OK;
+}

@@ -1,0 +1,133 @@
+/*
+ * validate.c: field declarations checked against a JSON body.
+ */
+#include <string.h>
+
+#include "http.h"
+#include "validate.h"
+
+static const char *const addr_keys[] = { "line1", "line2", "city", "region",
+	"postalCode", "country", NULL };
+
+static size_t
+chars(const char *s)
+{
+	size_t	n = 0;
+
+	for (; *s != '\0'; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			n++;
+	return n;
+}
+
+static int
+is_addr_key(const char *k)
+{
+	size_t	i;
+
+	for (i = 0; addr_keys[i] != NULL; i++)
+		if (strcmp(addr_keys[i], k) == 0)
+			return 1;
+	return 0;
+}
+
+/* NULL if v is a valid value of f, else the message. */
+static const char *
+check(const struct field *f, json_object *v)
+{
+	const char	*s;
+	size_t		 i, n;
+
+	switch (f->type) {
+	case F_STRING:
+	case F_EMAIL:
+	case F_SECRET:
+		if (!json_object_is_type(v, json_type_string))
+			return "must be a string";
+		s = json_object_get_string(v);
+		if ((size_t)json_object_get_string_len(v) != strlen(s))
+			return "must not contain NUL";
+		if (f->type == F_EMAIL)
+			return email_valid(s) ? NULL :
+			    "must be a valid email address";
+		if (f->type == F_SECRET)
+			return strlen(s) <= f->max ? NULL : "is too long";
+		return chars(s) <= f->max ? NULL : "is too long";
+	case F_OBJECT:
+		return json_object_is_type(v, json_type_object) ? NULL :
+		    "must be an object";
+	case F_ADDRESSES:
+		if (!json_object_is_type(v, json_type_array))
+			return "must be an array";
+		n = json_object_array_length(v);
+		if (n > f->max)
+			return "has too many entries";
+		for (i = 0; i < n; i++) {
+			json_object *a = json_object_array_get_idx(v, i);
+
+			if (!json_object_is_type(a, json_type_object))
+				return "entries must be objects";
+			json_object_object_foreach(a, k, s2) {
+				if (!is_addr_key(k))
+					return "entries take line1, line2, "
+					    "city, region, postalCode, country";
+				if (!json_object_is_type(s2, json_type_string) ||
+				    chars(json_object_get_string(s2)) > 200)
+					return "entry values must be strings "
+					    "of at most 200 characters";
+			}
+		}
+		return NULL;
+	}
+	return "is invalid";
+}
+
+enum iam_err
+req_fields(struct req *r, const struct field *spec, size_t n,
+    json_object **vals)
+{
+	const char	*msg;
+	size_t		 i;
+	int		 known;
+
+	for (i = 0; i < n; i++)
+		vals[i] = NULL;
+	if (!r->has_json || !json_object_is_type(r->json, json_type_object)) {
+		resp_field_error(r, IAM_E_VALIDATION, "body",
+		    "The body must be a JSON object");
+		return IAM_E_VALIDATION;
+	}
+	json_object_object_foreach(r->json, key, val) {
+		known = 0;
+		for (i = 0; i < n; i++) {
+			if (strcmp(spec[i].name, key) != 0)
+				continue;
+			known = 1;
+			if ((msg = check(&spec[i], val)) != NULL) {
+				resp_field_error(r, IAM_E_VALIDATION, key,
+				    arena_printf(r->a, "%s %s", key, msg));
+				return IAM_E_VALIDATION;
+			}
+			vals[i] = val;
+		}
+		if (!known) {
+			resp_field_error(r, IAM_E_VALIDATION, key,
+			    arena_printf(r->a, "Unknown field %s", key));
+			return IAM_E_VALIDATION;
+		}
+	}
+	for (i = 0; i < n; i++)
+		if (spec[i].required && vals[i] == NULL) {
+			resp_field_error(r, IAM_E_VALIDATION, spec[i].name,
+			    arena_printf(r->a, "%s is required",
+			    spec[i].name));
+			return IAM_E_VALIDATION;
+		}
+	return IAM_OK;
+}
+
+const char *
+fstr(json_object *v)
+{
+	return v != NULL ? json_object_get_string(v) : NULL;
+}
