@@ -36,7 +36,7 @@ CTL	= arena errors parse netaddr conf log crypto metrics method ratelimit store 
 SERVER_OBJ = $(SERVER:%=$(BUILD)/%.o)
 CTL_OBJ	= $(CTL:%=$(BUILD)/%.o)
 
-UNIT	= test_arena test_parse test_json test_netaddr test_conf
+UNIT	= test_arena test_parse test_json test_netaddr test_conf test_crypto
 UNIT_BIN = $(UNIT:%=$(BUILD)/tests/%)
 
 MAILER	= arena errors parse netaddr conf log crypto metrics method ratelimit \
@@ -63,7 +63,7 @@ $(BIN)/iam-mailer: $(MAILER_OBJ)
 
 # Unit tests link the pure parts only.
 UNIT_DEPS = $(BUILD)/arena.o $(BUILD)/parse.o $(BUILD)/netaddr.o \
-	    $(BUILD)/conf.o $(BUILD)/log.o
+	    $(BUILD)/conf.o $(BUILD)/log.o $(BUILD)/crypto.o $(BUILD)/jwt.o
 
 $(BUILD)/tests/%: tests/unit/%.c $(UNIT_DEPS)
 	@mkdir -p $(BUILD)/tests
@@ -77,7 +77,7 @@ unit: $(UNIT_BIN)
 $(BUILD)/bench/responder: tests/bench/responder.c
 	@mkdir -p $(BUILD)/bench
 	$(CC) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) -o $@ $< \
-	    -lfcgi -lpq -lmemcached -lcrypto
+	    -lfcgi -lpq -lmemcached -lscrypt -lcrypto
 
 deps:
 	@scripts/deps.sh
@@ -99,7 +99,7 @@ asan:
 	    LDFLAGS="-fsanitize=address,undefined" all \
 	    build/asan/tests/test_arena build/asan/tests/test_parse \
 	    build/asan/tests/test_json build/asan/tests/test_netaddr \
-	    build/asan/tests/test_conf
+	    build/asan/tests/test_conf build/asan/tests/test_crypto
 	IAM_BIN=build/asan/bin IAM_UNIT=build/asan/tests IAM_SANITIZED=1 \
 	    scripts/test.sh
 

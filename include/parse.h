@@ -27,6 +27,8 @@ const char	*kv_get(const struct kvlist *, const char *key);
 
 /* Returns 1 if s[0..len) is valid UTF-8 (no overlongs, no surrogates). */
 int	 utf8_valid(const char *s, size_t len);
+/* Characters (code points) in a valid UTF-8 string. */
+size_t	 utf8_chars(const char *s);
 
 /*
  * Strict RFC 8259 check of a JSON text: one value, optional white space

@@ -26,6 +26,7 @@ export IAM_MC_PORT; IAM_MC_PORT=$(free_port)
 # Every request is counted in memcached as usual; the limit is set out of
 # reach so that the benchmark measures serving, not refusing.
 export RATE_MAX=1000000000
+export AUTH_RATE_MAX=1000000000
 export METRICS_TOKEN=bench-metrics-token
 export LOG_LEVEL=warn
 URL="http://127.0.0.1:$IAM_HTTP_PORT"
@@ -36,7 +37,7 @@ teardown() {
 	[ -f "$D/run/responder.pid" ] && kill "$(cat "$D/run/responder.pid")" 2>/dev/null
 	pkill -f "$D/bin/responder" 2>/dev/null
 	"$ROOT/scripts/stack.sh" down >/dev/null 2>&1
-	rm -rf "$D"
+	[ "${IAM_KEEP_STACK:-0}" = 1 ] || rm -rf "$D"
 }
 trap teardown EXIT INT TERM
 
@@ -67,12 +68,60 @@ for m in none sign verify incr pk tx2; do
 	curl -fs -o /dev/null "$URL/bench/responder?mode=$m" || { echo "responder mode $m fails"; exit 1; }
 done
 
-# run NAME PATH [HEADER]: prints "rps p50 p99" for each connection count
+# A user to log in as, an access token for /v1/me, and refresh tokens:
+# each refresh request spends one, so enough are seeded straight into
+# PostgreSQL (one session each, as real clients have), named
+# bench-<run>-<thread>-<n> for the Lua script below.
+PW="bench passphrase 123"
+curl -fs -o /dev/null -H 'Content-Type: application/json' \
+    -d "{\"email\":\"bench@example.test\",\"password\":\"$PW\"}" "$URL/v1/auth/register"
+AT=$(curl -fs -H 'Content-Type: application/json' \
+    -d "{\"email\":\"bench@example.test\",\"password\":\"$PW\"}" "$URL/v1/auth/login" |
+    /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["accessToken"])')
+psql_bench() {
+	if [ "$(id -u)" -eq 0 ]; then
+		runuser -u iam -- psql -h "$D/run" -U iam -d iam -qAtc "$1"
+	else
+		psql -h "$D/run" -U iam -d iam -qAtc "$1"
+	fi
+}
+for c in $CONNS; do
+	psql_bench "
+	WITH u AS (SELECT id FROM users WHERE email = 'bench@example.test'),
+	g AS (SELECT t, n FROM generate_series(0, 1) t, generate_series(1, 60000) n),
+	s AS (INSERT INTO sessions (user_id, expires_at)
+	      SELECT u.id, now() + interval '1 day' FROM u, g RETURNING id),
+	sn AS (SELECT id, row_number() OVER () AS k FROM s),
+	gn AS (SELECT t, n, row_number() OVER (ORDER BY t, n) AS k FROM g)
+	INSERT INTO refresh_tokens (token_hash, family_id, session_id, user_id, expires_at)
+	SELECT sha256(convert_to('bench-$c-' || gn.t || '-' || gn.n, 'UTF8')),
+	       gen_random_uuid(), sn.id, u.id, now() + interval '1 day'
+	FROM gn JOIN sn USING (k), u"
+done
+cat > "$D/post.lua" <<'EOT'
+-- "threadno" is set per thread by setup(); nothing local may shadow it.
+local counter = 0
+function setup(thread) thread:set("threadno", counter); counter = counter + 1 end
+function init(args) run = args[1]; path = args[2]; body = args[3]; n = 0 end
+request = function()
+	n = n + 1
+	local b = body
+	if b == "refresh" then
+		b = '{"refreshToken":"bench-' .. run .. '-' .. threadno .. '-' .. n .. '"}'
+	end
+	return wrk.format("POST", path, {["Content-Type"] = "application/json"}, b)
+end
+EOT
+
+# run NAME PATH [HEADER | lua:BODY]: "rps p50 p99" for each connection count
 declare -A RPS P50 P99
 run() {
 	local name=$1 path=$2 hdr=${3:-} c out
 	for c in $CONNS; do
-		if [ -n "$hdr" ]; then
+		if [ "${hdr#lua:}" != "$hdr" ]; then
+			out=$(wrk -t2 -c"$c" -d"$DURATION" --latency -s "$D/post.lua" "$URL" \
+			    -- "$c" "$path" "${hdr#lua:}")
+		elif [ -n "$hdr" ]; then
 			out=$(wrk -t2 -c"$c" -d"$DURATION" --latency -H "$hdr" "$URL$path")
 		else
 			out=$(wrk -t2 -c"$c" -d"$DURATION" --latency "$URL$path")
@@ -95,6 +144,17 @@ run "GET /health" "/health"
 run "GET /404 (rate-limited)" "/no-such-route"
 run "GET /metrics (rate-limited)" "/metrics" "Authorization: Bearer $METRICS_TOKEN"
 run "GET /health/ready" "/health/ready"
+run "responder verify,incr,pk" "/bench/responder?mode=verify,incr,pk"
+run "responder sign,tx2" "/bench/responder?mode=sign,tx2"
+run "GET /v1/me" "/v1/me" "Authorization: Bearer $AT"
+run "GET /oauth2/jwks" "/oauth2/jwks"
+run "POST /v1/auth/refresh" "/v1/auth/refresh" "lua:refresh"
+run "POST /v1/auth/login" "/v1/auth/login" "lua:{\"email\":\"bench@example.test\",\"password\":\"$PW\"}"
+# The bound scrypt sets on login: workers / one hash's time, this run.
+HASH_MS=$("$D/bin/responder" -t 16384 8 5 20)
+for c in $CONNS; do
+	RPS["scrypt bound/$c"]=$(awk -v w="$IAM_WORKERS" -v ms="$HASH_MS" 'BEGIN { printf "%.2f", w * 1000 / ms }')
+done
 
 row() {
 	local name=$1 base=$2 c ratio
@@ -114,6 +174,12 @@ row "GET /health" "responder none"
 row "GET /404 (rate-limited)" "responder incr"
 row "GET /metrics (rate-limited)" "responder incr"
 row "GET /health/ready" "responder pk,pk,incr"
+row "GET /v1/me" "responder verify,incr,pk"
+row "GET /oauth2/jwks" "responder incr"
+row "POST /v1/auth/refresh" "responder sign,tx2"
+row "POST /v1/auth/login" "scrypt bound"
+echo
+echo "one scrypt check (N=16384, r=8, p=5): $HASH_MS ms; bound = $IAM_WORKERS workers / that"
 
 echo
 echo "worker memory after the benchmark (VmRSS; RssAnon is the worker's own):"

@@ -527,8 +527,7 @@ acct_refresh(struct actx *x, const char *refresh, struct tokens *t)
 		goto out;
 	p[0] = id;
 	p[1] = nid;
-	if ((e = run(x, STMT_REFRESH_MARK_REPLACED, 2, p)) != IAM_OK ||
-	    (e = run(x, STMT_SESSION_TOUCH, 1, (const char **)&sid)) != IAM_OK)
+	if ((e = run(x, STMT_REFRESH_MARK_REPLACED, 2, p)) != IAM_OK)
 		goto out;
 	if (audit(x, "token.refresh", 1, uid, email, "session", sid, org,
 	    NULL) == -1) {
@@ -539,10 +538,9 @@ acct_refresh(struct actx *x, const char *refresh, struct tokens *t)
 		goto out;
 	metrics_event(EV_TOKEN_REFRESHED);
 	x->sid = sid;
-	if ((e = access_token(x, uid, org, sid, t)) != IAM_OK)
-		return e;
-	t->user = acct_user(x, uid, 0, &e);
-	return t->user != NULL ? IAM_OK : e;
+	/* A new pair is the answer; the user is not read again. */
+	t->user = NULL;
+	return access_token(x, uid, org, sid, t);
 out:
 	store_rollback(&x->w->db);
 	return e;

@@ -13,7 +13,8 @@ tokens_json(const struct tokens *t)
 {
 	json_object	*o = json_object_new_object();
 
-	json_object_object_add(o, "user", json_object_get(t->user));
+	if (t->user != NULL)
+		json_object_object_add(o, "user", json_object_get(t->user));
 	json_object_object_add(o, "accessToken",
 	    json_object_new_string(t->access));
 	json_object_object_add(o, "refreshToken",

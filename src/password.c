@@ -52,18 +52,6 @@ password_common(const char *pw)
 	return 0;
 }
 
-/* Characters (code points) of valid UTF-8. */
-static size_t
-chars(const char *s)
-{
-	size_t	n = 0;
-
-	for (; *s != '\0'; s++)
-		if (((unsigned char)*s & 0xc0) != 0x80)
-			n++;
-	return n;
-}
-
 enum iam_err
 password_policy(const struct actx *x, const char *pw, const char *email,
     const char **why)
@@ -74,7 +62,7 @@ password_policy(const struct actx *x, const char *pw, const char *email,
 		*why = "Password must be valid UTF-8";
 		return IAM_E_WEAK_PASSWORD;
 	}
-	n = chars(pw);
+	n = utf8_chars(pw);
 	if (n < (size_t)x->w->cfg->password_min_length) {
 		*why = "Password is too short";
 		return IAM_E_WEAK_PASSWORD;

@@ -168,10 +168,12 @@ static const struct {
 	[STMT_REFRESH_REVOKE_FAMILY] = { "refresh_revoke_family",
 	    "UPDATE refresh_tokens SET revoked_at = now()"
 	    " WHERE family_id = $1 AND revoked_at IS NULL", 1 },
+	/* The spent token points at its successor; its session was seen. */
 	[STMT_REFRESH_MARK_REPLACED] = { "refresh_mark_replaced",
-	    "UPDATE refresh_tokens SET replaced_by = $2 WHERE id = $1", 2 },
-	[STMT_SESSION_TOUCH] = { "session_touch",
-	    "UPDATE sessions SET last_seen_at = now() WHERE id = $1", 1 },
+	    "WITH t AS (UPDATE refresh_tokens SET replaced_by = $2"
+	    " WHERE id = $1 RETURNING session_id)"
+	    " UPDATE sessions SET last_seen_at = now()"
+	    " WHERE id = (SELECT session_id FROM t)", 2 },
 	[STMT_SESSION_REVOKE] = { "session_revoke",
 	    "UPDATE sessions SET revoked_at = now()"
 	    " WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL", 2 },

@@ -4,21 +4,11 @@
 #include <string.h>
 
 #include "http.h"
+#include "parse.h"
 #include "validate.h"
 
 static const char *const addr_keys[] = { "line1", "line2", "city", "region",
 	"postalCode", "country", NULL };
-
-static size_t
-chars(const char *s)
-{
-	size_t	n = 0;
-
-	for (; *s != '\0'; s++)
-		if (((unsigned char)*s & 0xc0) != 0x80)
-			n++;
-	return n;
-}
 
 static int
 is_addr_key(const char *k)
@@ -52,7 +42,7 @@ check(const struct field *f, json_object *v)
 			    "must be a valid email address";
 		if (f->type == F_SECRET)
 			return strlen(s) <= f->max ? NULL : "is too long";
-		return chars(s) <= f->max ? NULL : "is too long";
+		return utf8_chars(s) <= f->max ? NULL : "is too long";
 	case F_OBJECT:
 		return json_object_is_type(v, json_type_object) ? NULL :
 		    "must be an object";
@@ -72,7 +62,7 @@ check(const struct field *f, json_object *v)
 					return "entries take line1, line2, "
 					    "city, region, postalCode, country";
 				if (!json_object_is_type(s2, json_type_string) ||
-				    chars(json_object_get_string(s2)) > 200)
+				    utf8_chars(json_object_get_string(s2)) > 200)
 					return "entry values must be strings "
 					    "of at most 200 characters";
 			}

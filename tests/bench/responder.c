@@ -9,6 +9,8 @@
  * doing the same work shows how close the server is to this design's limit.
  */
 #include <fcgiapp.h>
+#include <libscrypt.h>
+#include <time.h>
 #include <libmemcached/memcached.h>
 #include <libpq-fe.h>
 #include <openssl/evp.h>
@@ -145,13 +147,41 @@ work(const char *w, size_t n)
 	return -1;
 }
 
+/*
+ * responder -t N r p count: prints the milliseconds one scrypt check takes
+ * with these parameters (the login bound is workers / that time).
+ */
+static int
+time_scrypt(char *argv[])
+{
+	char		 mcf[SCRYPT_MCF_LEN], copy[SCRYPT_MCF_LEN];
+	struct timespec	 a, b;
+	int		 i, n = atoi(argv[5]);
+
+	if (libscrypt_hash(mcf, "benchmark password", (uint32_t)atol(argv[2]),
+	    (uint8_t)atoi(argv[3]), (uint8_t)atoi(argv[4])) <= 0 || n < 1)
+		return 1;
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	for (i = 0; i < n; i++) {
+		memcpy(copy, mcf, sizeof(copy));
+		if (libscrypt_check(copy, "benchmark password") <= 0)
+			return 1;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	printf("%.3f\n", ((double)(b.tv_sec - a.tv_sec) * 1e3 +
+	    (double)(b.tv_nsec - a.tv_nsec) / 1e6) / n);
+	return 0;
+}
+
 int
-main(void)
+main(int argc, char *argv[])
 {
 	FCGX_Request	 r;
 	const char	*q, *p, *e;
 	int		 ok;
 
+	if (argc == 6 && strcmp(argv[1], "-t") == 0)
+		return time_scrypt(argv);
 	init();
 	FCGX_Init();
 	FCGX_InitRequest(&r, 0, 0);

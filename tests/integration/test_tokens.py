@@ -166,3 +166,28 @@ def test_rotation_keeps_old_tokens_valid_and_signs_new_ones_with_the_new_key():
     assert me(new).status == 200
     assert jose_verify(d["accessToken"])[0] == 0
     assert jose_verify(new)[0] == 0
+
+
+def test_a_suspended_users_refresh_stops_at_once():
+    _, uid, d = session(new_email("suspref"))
+    from conftest import psql_value
+    psql_value("UPDATE users SET status = 'suspended' WHERE id = '%s'" % uid)
+    r = request("POST", "/v1/auth/refresh", body={"refreshToken": d["refreshToken"]})
+    assert r.status == 401 and r.error_code() == "INVALID_TOKEN"
+
+
+def test_the_next_key_is_published_before_it_signs():
+    from conftest import psql_value
+    # Bring the current key's retirement within the publication lead (a day).
+    psql_value("UPDATE signing_keys SET retires_at = now() + interval '2 hours' "
+               "WHERE activates_at <= now() AND retires_at > now()")
+    out = subprocess.run([os.path.join(os.environ["IAM_BIN"], "iamctl"), "-c",
+                          os.path.join(STACK, "iam.conf"), "keys", "list"],
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    states = [line.split()[1] for line in out.stdout.splitlines()]
+    assert "signing" in states and "next" in states, out.stdout
+    nxt = [line.split()[0] for line in out.stdout.splitlines() if " next " in line][0]
+    assert wait_for(lambda: nxt in {k["kid"] for k in
+                                    request("GET", "/oauth2/jwks").json["keys"]},
+                    timeout=40)
