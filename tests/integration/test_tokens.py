@@ -188,6 +188,11 @@ def test_the_next_key_is_published_before_it_signs():
     states = [line.split()[1] for line in out.stdout.splitlines()]
     assert "signing" in states and "next" in states, out.stdout
     nxt = [line.split()[0] for line in out.stdout.splitlines() if " next " in line][0]
+    os.kill(master_pid(), signal.SIGHUP)        # or wait for the 30 s reload
     assert wait_for(lambda: nxt in {k["kid"] for k in
-                                    request("GET", "/oauth2/jwks").json["keys"]},
-                    timeout=40)
+                                    request("GET", "/oauth2/jwks").json["keys"]})
+    # Published, but not signing yet.
+    from conftest import login
+    _, _, d = session(new_email("nextkey"))
+    kid = json.loads(base64.urlsafe_b64decode(d["accessToken"].split(".")[0] + "=="))["kid"]
+    assert kid != nxt
