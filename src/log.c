@@ -13,6 +13,8 @@
 #include "parse.h"
 
 static int		 minlevel = LOG_INFO;
+/* Lines are built here; reset keeps its chunk, so logging allocates once. */
+static struct arena	 la;
 static const char	*comp = "iam";
 static const char *const names[] = { "debug", "info", "warn", "error" };
 
@@ -80,15 +82,13 @@ emit(struct buf *b)
 void
 log_kv(int level, const char *event, ...)
 {
-	struct arena	 a;
 	struct buf	 b;
 	va_list		 ap;
 	const char	*k, *v;
 
 	if (level < minlevel)
 		return;
-	arena_init(&a, 0);
-	buf_init(&b, &a);
+	buf_init(&b, &la);
 	head(&b, level, event);
 	va_start(ap, event);
 	while ((k = va_arg(ap, const char *)) != NULL) {
@@ -103,24 +103,22 @@ log_kv(int level, const char *event, ...)
 	}
 	va_end(ap);
 	emit(&b);
-	arena_free(&a);
+	arena_reset(&la);
 }
 
 void
 log_raw(int level, const char *event, const char *fields, size_t len)
 {
-	struct arena	a;
 	struct buf	b;
 
 	if (level < minlevel)
 		return;
-	arena_init(&a, 0);
-	buf_init(&b, &a);
+	buf_init(&b, &la);
 	head(&b, level, event);
 	if (len > 0) {
 		buf_putc(&b, ',');
 		buf_add(&b, fields, len);
 	}
 	emit(&b);
-	arena_free(&a);
+	arena_reset(&la);
 }

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcgiapp.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -29,6 +30,13 @@ worker_init(struct worker *w, const struct config *cfg, int connect_db)
 
 	memset(w, 0, sizeof(*w));
 	w->cfg = cfg;
+	/*
+	 * A fixed mmap threshold: scrypt's 128 * N * r byte buffer is then
+	 * always its own mapping, returned to the kernel when freed.  (glibc's
+	 * dynamic threshold would otherwise grow past it after the first hash
+	 * and keep those pages resident in every worker.)
+	 */
+	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 	/* A request may use at most 64 times its body limit in memory. */
 	arena_init(&w->arena, (size_t)cfg->max_body_bytes * 64);
 	if (crypto_random(rnd, sizeof(rnd)) == -1)
