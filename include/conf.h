@@ -45,6 +45,7 @@ struct config {
 	int64_t		 scrypt_n, scrypt_r, scrypt_p;
 	int64_t		 password_min_length;
 	int		 require_email_verification;
+	int		 registration_mode;	/* 0 open, 1 invite, 2 closed */
 	int64_t		 auth_rate_max;
 	int64_t		 auth_rate_window;
 	int64_t		 lockout_threshold;

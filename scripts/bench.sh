@@ -6,6 +6,8 @@
 # primitive work the endpoint needs.  Ratios, not absolute figures, are
 # what to compare between machines.
 #   BENCH_DURATION (10s)  BENCH_CONNS ("16 64")  IAM_WORKERS (cores)
+#   BENCH_ONLY: an extended regex; only endpoints (and baselines) whose
+#   name matches are run, e.g. BENCH_ONLY='me|verify'
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -116,18 +118,22 @@ EOT
 # run NAME PATH [HEADER | lua:BODY]: "rps p50 p99" for each connection count
 declare -A RPS P50 P99
 run() {
-	local name=$1 path=$2 hdr=${3:-} c out
+	local name=$1 path=$2 hdr=${3:-} c out errs
+	if [ -n "${BENCH_ONLY:-}" ] && ! echo "$name" | grep -Eq "$BENCH_ONLY"; then
+		return 0
+	fi
 	for c in $CONNS; do
 		if [ "${hdr#lua:}" != "$hdr" ]; then
-			out=$(wrk -t2 -c"$c" -d"$DURATION" --latency -s "$D/post.lua" "$URL" \
+			out=$(wrk -t2 -c"$c" -d"$DURATION" --timeout 10s --latency -s "$D/post.lua" "$URL" \
 			    -- "$c" "$path" "${hdr#lua:}")
 		elif [ -n "$hdr" ]; then
-			out=$(wrk -t2 -c"$c" -d"$DURATION" --latency -H "$hdr" "$URL$path")
+			out=$(wrk -t2 -c"$c" -d"$DURATION" --timeout 10s --latency -H "$hdr" "$URL$path")
 		else
-			out=$(wrk -t2 -c"$c" -d"$DURATION" --latency "$URL$path")
+			out=$(wrk -t2 -c"$c" -d"$DURATION" --timeout 10s --latency "$URL$path")
 		fi
-		if echo "$out" | grep -q "Non-2xx or 3xx responses"; then
-			case "$name" in *404*) ;; *) echo "warning: $name answered errors under load" >&2 ;; esac
+		errs=$(echo "$out" | awk '/Non-2xx or 3xx responses/ {print $NF}')
+		if [ -n "$errs" ]; then
+			case "$name" in *404*) ;; *) echo "warning: $name ($c connections) answered $errs errors" >&2 ;; esac
 		fi
 		RPS[$name/$c]=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
 		P50[$name/$c]=$(echo "$out" | awk '$1 == "50%" {print $2}')
@@ -159,6 +165,7 @@ done
 row() {
 	local name=$1 base=$2 c ratio
 	for c in $CONNS; do
+		[ -n "${RPS[$name/$c]:-}" ] || continue
 		ratio=$(awk -v a="${RPS[$name/$c]:-0}" -v b="${RPS[$base/$c]:-0}" \
 		    'BEGIN { if (b > 0) printf "%.0f%%", 100 * a / b; else print "-" }')
 		printf '| %-28s | %3s | %9s | %8s | %8s | %-22s | %9s | %6s |\n' \
@@ -182,7 +189,14 @@ echo
 echo "one scrypt check (N=16384, r=8, p=5): $HASH_MS ms; bound = $IAM_WORKERS workers / that"
 
 echo
-echo "worker memory after the benchmark (VmRSS; RssAnon is the worker's own):"
+# Queued requests (64 connections of 200 ms logins) outlive wrk: wait
+# until the workers answer quickly again, so memory is read at rest.
+for _ in $(seq 120); do
+	t=$(curl -s -o /dev/null -w '%{time_total}' "$URL/health")
+	awk -v t="$t" 'BEGIN { exit !(t < 0.05) }' && break
+	sleep 0.5
+done
+echo "worker memory after the benchmark, at rest (VmRSS; RssAnon is the worker's own):"
 master=$(cat "$D/run/iam-fcgi.pid")
 for p in $(pgrep -P "$master"); do
 	awk -v p="$p" '/^(VmRSS|RssAnon|RssFile)/ {s = s " " $1 " " $2 " " $3} END {print "  worker " p ":" s}' "/proc/$p/status"

@@ -17,8 +17,9 @@ CREATE TABLE organisations (
 );
 CREATE UNIQUE INDEX organisations_one_default ON organisations (is_default)
     WHERE is_default;
-INSERT INTO organisations (slug, name, is_default, settings)
-    VALUES ('default', 'Default', true, '{"registrationMode":"open"}');
+-- Its registrationMode is REGISTRATION_MODE until an administrator sets one.
+INSERT INTO organisations (slug, name, is_default)
+    VALUES ('default', 'Default', true);
 
 CREATE TABLE users (
 	id uuid PRIMARY KEY DEFAULT gen_random_uuid(),

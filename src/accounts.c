@@ -19,6 +19,9 @@
 #include "store.h"
 #include "worker.h"
 
+static const char *const registration_modes[] = { "open", "invite",
+	"closed" };
+
 #define VERIFY_TTL	86400
 #define RESET_TTL	3600
 
@@ -26,6 +29,19 @@ static json_object *
 js(const char *s)
 {
 	return s ? json_object_new_string(s) : NULL;
+}
+
+/* An RFC 3339 UTC time from epoch seconds in text. */
+static json_object *
+rfc3339(const char *epoch)
+{
+	char		b[32];
+	time_t		t = (time_t)atoll(epoch);
+	struct tm	tm;
+
+	gmtime_r(&t, &tm);
+	strftime(b, sizeof(b), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return json_object_new_string(b);
 }
 
 /*
@@ -231,7 +247,8 @@ acct_register(struct actx *x, const char *email, const char *password,
 		x->message = why;
 		return e;
 	}
-	if ((r = store_exec(&x->w->db, STMT_ORG_DEFAULT, 0, NULL)) == NULL)
+	p[0] = registration_modes[x->w->cfg->registration_mode];
+	if ((r = store_exec(&x->w->db, STMT_ORG_DEFAULT, 1, p)) == NULL)
 		return IAM_E_SERVICE_UNAVAILABLE;
 	if (PQntuples(r) != 1 || strcmp(PQgetvalue(r, 0, 4), "open") != 0 ||
 	    strcmp(PQgetvalue(r, 0, 3), "active") != 0) {
@@ -839,10 +856,10 @@ acct_user(struct actx *x, const char *uid, int with_permissions,
 	    stored_json(PQgetvalue(r, 0, 11)));
 	json_object_object_add(u, "profile", prof);
 	json_object_object_add(u, "mfaEnabled", json_object_new_boolean(0));
-	json_object_object_add(u, "createdAt", js(PQgetvalue(r, 0, 12)));
-	json_object_object_add(u, "updatedAt", js(PQgetvalue(r, 0, 13)));
+	json_object_object_add(u, "createdAt", rfc3339(PQgetvalue(r, 0, 12)));
+	json_object_object_add(u, "updatedAt", rfc3339(PQgetvalue(r, 0, 13)));
 	json_object_object_add(u, "lastLoginAt", PQgetisnull(r, 0, 14) ?
-	    NULL : js(PQgetvalue(r, 0, 14)));
+	    NULL : rfc3339(PQgetvalue(r, 0, 14)));
 	if (with_permissions)
 		json_object_object_add(u, "permissions",
 		    json_object_new_array());

@@ -33,6 +33,7 @@ static const char *const fail_modes[] = { "open", "closed", NULL };
 static const char *const log_levels[] = { "debug", "info", "warn",
 	"error", NULL };
 static const char *const transports[] = { "file", "smtp", NULL };
+static const char *const reg_modes[] = { "open", "invite", "closed", NULL };
 static const char *const tls_modes[] = { "none", "starttls", "tls", NULL };
 
 #define O(f)	offsetof(struct config, f)
@@ -96,6 +97,9 @@ static const struct ckey keys[] = {
 	  NULL, "shortest password accepted (longest: 128)" },
 	{ "REQUIRE_EMAIL_VERIFICATION", C_BOOL, O(require_email_verification),
 	  "false", 0, 0, NULL, "refuse login until the address is verified" },
+	{ "REGISTRATION_MODE", C_ENUM, O(registration_mode), "open", 0, 0,
+	  reg_modes, "the default organisation's mode until an administrator "
+	  "sets one: open, invite or closed" },
 	{ "AUTH_RATE_MAX", C_INT, O(auth_rate_max), "30", 1, 1000000000, NULL,
 	  "requests per IP per window on /v1/auth/*" },
 	{ "AUTH_RATE_WINDOW_SEC", C_DUR, O(auth_rate_window), "60", 1, 86400,

@@ -13,6 +13,7 @@
 #include "parse.h"
 
 static int		 minlevel = LOG_INFO;
+static long		 pid;		/* getpid() is a system call: once */
 /* Lines are built here; reset keeps its chunk, so logging allocates once. */
 static struct arena	 la;
 static const char	*comp = "iam";
@@ -23,6 +24,7 @@ log_init(int level, const char *component)
 {
 	minlevel = level;
 	comp = component;
+	pid = (long)getpid();	/* log_init runs again in each worker */
 }
 
 void
@@ -57,7 +59,7 @@ head(struct buf *b, int level, const char *event)
 	strftime(tbuf, sizeof(tbuf), "%Y-%m-%dT%H:%M:%S", &tm);
 	buf_printf(b, "{\"ts\":\"%s.%03ldZ\",\"level\":\"%s\",\"pid\":%ld,"
 	    "\"component\":", tbuf, ts.tv_nsec / 1000000, names[level],
-	    (long)getpid());
+	    pid != 0 ? pid : (long)getpid());
 	jstr(b, comp);
 	buf_puts(b, ",\"event\":");
 	jstr(b, event);

@@ -81,8 +81,32 @@ def test_registration_closed_or_invite_only_is_403():
             assert r.status == 403
             assert r.error_code() == "REGISTRATION_CLOSED"
     finally:
-        psql_value("UPDATE organisations SET settings = jsonb_set(settings, "
-                   "'{registrationMode}', '\"open\"') WHERE is_default")
+        psql_value("UPDATE organisations SET settings = settings - "
+                   "'registrationMode' WHERE is_default")
+
+
+def test_registration_mode_from_the_configuration_applies_until_one_is_set():
+    import json as _json
+    import subprocess
+    from conftest import STACK, _as_user
+    body = _json.dumps({"email": new_email("cgi"), "password": PASSWORD}).encode()
+    env = dict(os.environ, REQUEST_METHOD="POST", DOCUMENT_URI="/v1/auth/register",
+               CONTENT_TYPE="application/json", CONTENT_LENGTH=str(len(body)),
+               REMOTE_ADDR="127.0.0.1", IAM_CONF=os.path.join(STACK, "iam.conf"),
+               REGISTRATION_MODE="closed")
+    cmd = _as_user([os.path.join(STACK, "bin", "iam-fcgi")])
+    out = subprocess.run(cmd, input=body, capture_output=True, env=env).stdout
+    assert out.startswith(b"Status: 403"), out
+    assert b"REGISTRATION_CLOSED" in out
+    try:
+        # A mode the organisation holds wins over the configuration.
+        psql_value("UPDATE organisations SET settings = settings || "
+                   "'{\"registrationMode\":\"open\"}' WHERE is_default")
+        out = subprocess.run(cmd, input=body, capture_output=True, env=env).stdout
+        assert out.startswith(b"Status: 201"), out
+    finally:
+        psql_value("UPDATE organisations SET settings = settings - 'registrationMode'"
+                   " WHERE is_default")
 
 
 def test_login_answers_the_contract_shape():
