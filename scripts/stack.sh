@@ -207,8 +207,10 @@ start_mailer() {
 	alive "$DIR/run/iam-mailer.pid" && return 0
 	cp -f "$BIN/iam-mailer" "$DIR/bin/"
 	local cmd=("$DIR/bin/iam-mailer" -c "$DIR/iam.conf")
+	# setpriv execs in place (runuser would fork and keep the pid we
+	# record, and not pass SIGTERM on): $! is the mailer itself.
 	if [ "$(id -u)" -eq 0 ]; then
-		cmd=(runuser -u "$RUN_USER" -- "${cmd[@]}")
+		cmd=(setpriv --reuid="$RUN_USER" --regid="$RUN_USER" --init-groups -- "${cmd[@]}")
 	fi
 	setsid "${cmd[@]}" </dev/null >>"$DIR/log/mailer.log" 2>&1 &
 	echo $! > "$DIR/run/iam-mailer.pid"

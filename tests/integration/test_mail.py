@@ -43,7 +43,8 @@ def smtp_mailer():
                SMTP_HOST="127.0.0.1", EMAIL_FROM="iam@test.example")
     cmd = [os.path.join(STACK, "bin", "iam-mailer"), "-c", os.path.join(STACK, "iam.conf")]
     if os.geteuid() == 0:
-        cmd = ["runuser", "-u", "iam", "--"] + cmd
+        # setpriv execs in place, so terminate() reaches the mailer itself.
+        cmd = ["setpriv", "--reuid=iam", "--regid=iam", "--init-groups", "--"] + cmd
     log = open(os.path.join(STACK, "log", "mailer-smtp.log"), "a")
     procs = []
 
