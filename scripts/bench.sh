@@ -6,6 +6,9 @@
 # primitive work the endpoint needs.  Ratios, not absolute figures, are
 # what to compare between machines.
 #   BENCH_DURATION (10s)  BENCH_CONNS ("16 64")  IAM_WORKERS (cores)
+#   BENCH_ROUNDS (3): each endpoint and its baseline run back to back this
+#   many times; the table shows the median of the per-round ratios, so a
+#   machine that drifts during the run moves both sides alike.
 #   BENCH_ONLY: an extended regex; only endpoints (and baselines) whose
 #   name matches are run, e.g. BENCH_ONLY='me|verify'
 set -uo pipefail
@@ -15,6 +18,7 @@ cd "$ROOT"
 "$ROOT/scripts/deps.sh" test
 
 DURATION=${BENCH_DURATION:-10s}
+ROUNDS=${BENCH_ROUNDS:-3}
 CONNS=${BENCH_CONNS:-16 64}
 export IAM_WORKERS=${IAM_WORKERS:-$(nproc)}
 free_port() {
@@ -88,17 +92,19 @@ psql_bench() {
 	fi
 }
 for c in $CONNS; do
+for k in $(seq "$ROUNDS"); do
 	psql_bench "
 	WITH u AS (SELECT id FROM users WHERE email = 'bench@example.test'),
-	g AS (SELECT t, n FROM generate_series(0, 1) t, generate_series(1, 60000) n),
+	g AS (SELECT t, n FROM generate_series(0, 1) t, generate_series(1, 40000) n),
 	s AS (INSERT INTO sessions (user_id, expires_at)
 	      SELECT u.id, now() + interval '1 day' FROM u, g RETURNING id),
 	sn AS (SELECT id, row_number() OVER () AS k FROM s),
 	gn AS (SELECT t, n, row_number() OVER (ORDER BY t, n) AS k FROM g)
 	INSERT INTO refresh_tokens (token_hash, family_id, session_id, user_id, expires_at)
-	SELECT sha256(convert_to('bench-$c-' || gn.t || '-' || gn.n, 'UTF8')),
+	SELECT sha256(convert_to('bench-$c.$k-' || gn.t || '-' || gn.n, 'UTF8')),
 	       gen_random_uuid(), sn.id, u.id, now() + interval '1 day'
 	FROM gn JOIN sn USING (k), u"
+done
 done
 cat > "$D/post.lua" <<'EOT'
 -- "threadno" is set per thread by setup(); nothing local may shadow it.
@@ -115,67 +121,90 @@ request = function()
 end
 EOT
 
-# run NAME PATH [HEADER | lua:BODY]: "rps p50 p99" for each connection count
-declare -A RPS P50 P99
-run() {
-	local name=$1 path=$2 hdr=${3:-} c out errs
-	if [ -n "${BENCH_ONLY:-}" ] && ! echo "$name" | grep -Eq "$BENCH_ONLY"; then
+# measure PATH HEADER CONNS ROUND: prints "rps p50 p99 errors" of one wrk run
+# (HEADER "lua:BODY" posts BODY, or a fresh refresh token when "refresh").
+measure() {
+	local path=$1 hdr=$2 c=$3 k=$4 out
+	if [ "${hdr#lua:}" != "$hdr" ]; then
+		out=$(wrk -t2 -c"$c" -d"$DURATION" --timeout 10s --latency -s "$D/post.lua" \
+		    "$URL" -- "$c.$k" "$path" "${hdr#lua:}")
+	elif [ -n "$hdr" ]; then
+		out=$(wrk -t2 -c"$c" -d"$DURATION" --timeout 10s --latency -H "$hdr" "$URL$path")
+	else
+		out=$(wrk -t2 -c"$c" -d"$DURATION" --timeout 10s --latency "$URL$path")
+	fi
+	echo "$out" | awk '/Requests\/sec/ {r = $2} $1 == "50%" {p50 = $2}
+	    $1 == "99%" {p99 = $2} /Non-2xx or 3xx/ {e = $NF}
+	    END {printf "%s %s %s %s\n", r, p50, p99, e + 0}'
+}
+
+median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+
+# pair NAME PATH HEADER BASE BASEPATH BASEHEADER: alternates endpoint and
+# baseline ROUNDS times per connection count and keeps the medians.
+# BASEPATH "bound:RPS" is a computed baseline (the scrypt bound).
+declare -A RPS P50 P99 BRPS RATIO
+pair() {
+	local name=$1 path=$2 hdr=$3 base=$4 bpath=$5 bhdr=$6 c k m b
+	if [ -n "${BENCH_ONLY:-}" ] && ! echo "$name $base" | grep -Eq "$BENCH_ONLY"; then
 		return 0
 	fi
 	for c in $CONNS; do
-		if [ "${hdr#lua:}" != "$hdr" ]; then
-			out=$(wrk -t2 -c"$c" -d"$DURATION" --timeout 10s --latency -s "$D/post.lua" "$URL" \
-			    -- "$c" "$path" "${hdr#lua:}")
-		elif [ -n "$hdr" ]; then
-			out=$(wrk -t2 -c"$c" -d"$DURATION" --timeout 10s --latency -H "$hdr" "$URL$path")
-		else
-			out=$(wrk -t2 -c"$c" -d"$DURATION" --timeout 10s --latency "$URL$path")
-		fi
-		errs=$(echo "$out" | awk '/Non-2xx or 3xx responses/ {print $NF}')
-		if [ -n "$errs" ]; then
-			case "$name" in *404*) ;; *) echo "warning: $name ($c connections) answered $errs errors" >&2 ;; esac
-		fi
-		RPS[$name/$c]=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
-		P50[$name/$c]=$(echo "$out" | awk '$1 == "50%" {print $2}')
-		P99[$name/$c]=$(echo "$out" | awk '$1 == "99%" {print $2}')
+		local rs="" ps="" qs="" bs="" xs=""
+		for k in $(seq "$ROUNDS"); do
+			m=($(measure "$path" "$hdr" "$c" "$k"))
+			if [ "${bpath#bound:}" != "$bpath" ]; then
+				b=${bpath#bound:}
+			else
+				b=$(measure "$bpath" "$bhdr" "$c" "$k" | awk '{print $1}')
+			fi
+			case "$name" in *404*) ;; *) [ "${m[3]}" -gt 0 ] && echo "warning: $name ($c connections, round $k) answered ${m[3]} errors" >&2 ;; esac
+			rs="$rs ${m[0]}"; ps="$ps ${m[1]}"; qs="$qs ${m[2]}"; bs="$bs $b"
+			xs="$xs $(awk -v a="${m[0]}" -v b="$b" 'BEGIN { if (b > 0) printf "%.4f", a / b; else print 0 }')"
+		done
+		RPS[$name/$c]=$(echo $rs | tr ' ' '\n' | median)
+		BRPS[$name/$c]=$(echo $bs | tr ' ' '\n' | median)
+		RATIO[$name/$c]=$(echo $xs | tr ' ' '\n' | median)
+		# Latencies: those of the second round (the first if only one).
+		P50[$name/$c]=$(echo $ps | awk '{print $2 ? $2 : $1}')
+		P99[$name/$c]=$(echo $qs | awk '{print $2 ? $2 : $1}')
 	done
 }
 
 echo "bench: $IAM_WORKERS workers, wrk -t2, $DURATION per run, connections: $CONNS"
-run "nginx return 200" "/bench/static"
-run "responder none" "/bench/responder?mode=none"
-run "responder incr" "/bench/responder?mode=incr"
-run "responder pk,pk,incr" "/bench/responder?mode=pk,pk,incr"
-run "GET /health" "/health"
-run "GET /404 (rate-limited)" "/no-such-route"
-run "GET /metrics (rate-limited)" "/metrics" "Authorization: Bearer $METRICS_TOKEN"
-run "GET /health/ready" "/health/ready"
-run "responder verify,incr,pk" "/bench/responder?mode=verify,incr,pk"
-run "responder sign,tx2" "/bench/responder?mode=sign,tx2"
-run "GET /v1/me" "/v1/me" "Authorization: Bearer $AT"
-run "GET /oauth2/jwks" "/oauth2/jwks"
-run "POST /v1/auth/refresh" "/v1/auth/refresh" "lua:refresh"
-run "POST /v1/auth/login" "/v1/auth/login" "lua:{\"email\":\"bench@example.test\",\"password\":\"$PW\"}"
-# The bound scrypt sets on login: workers / one hash's time, this run.
+# The scrypt bound on login: workers / one hash's time, this run.
 HASH_MS=$("$D/bin/responder" -t 16384 8 5 20)
-for c in $CONNS; do
-	RPS["scrypt bound/$c"]=$(awk -v w="$IAM_WORKERS" -v ms="$HASH_MS" 'BEGIN { printf "%.2f", w * 1000 / ms }')
-done
+BOUND=$(awk -v w="$IAM_WORKERS" -v ms="$HASH_MS" 'BEGIN { printf "%.2f", w * 1000 / ms }')
+
+pair "responder none" "/bench/responder?mode=none" "" "nginx return 200" "/bench/static" ""
+pair "GET /health" "/health" "" "responder none" "/bench/responder?mode=none" ""
+pair "GET /404 (rate-limited)" "/no-such-route" "" "responder incr" "/bench/responder?mode=incr" ""
+pair "GET /metrics (rate-limited)" "/metrics" "Authorization: Bearer $METRICS_TOKEN" \
+    "responder incr" "/bench/responder?mode=incr" ""
+pair "GET /health/ready" "/health/ready" "" "responder pk,pk,incr" "/bench/responder?mode=pk,pk,incr" ""
+pair "GET /v1/me" "/v1/me" "Authorization: Bearer $AT" \
+    "responder verify,incr,pk" "/bench/responder?mode=verify,incr,pk" ""
+pair "GET /oauth2/jwks" "/oauth2/jwks" "" "responder incr" "/bench/responder?mode=incr" ""
+pair "POST /v1/auth/refresh" "/v1/auth/refresh" "lua:refresh" \
+    "responder sign,tx2" "/bench/responder?mode=sign,tx2" ""
+pair "POST /v1/auth/login" "/v1/auth/login" \
+    "lua:{\"email\":\"bench@example.test\",\"password\":\"$PW\"}" \
+    "scrypt bound" "bound:$BOUND" ""
 
 row() {
-	local name=$1 base=$2 c ratio
+	local name=$1 c
 	for c in $CONNS; do
 		[ -n "${RPS[$name/$c]:-}" ] || continue
-		ratio=$(awk -v a="${RPS[$name/$c]:-0}" -v b="${RPS[$base/$c]:-0}" \
-		    'BEGIN { if (b > 0) printf "%.0f%%", 100 * a / b; else print "-" }')
-		printf '| %-28s | %3s | %9s | %8s | %8s | %-22s | %9s | %6s |\n' \
-		    "$name" "$c" "${RPS[$name/$c]:-?}" "${P50[$name/$c]:-?}" \
-		    "${P99[$name/$c]:-?}" "$base" "${RPS[$base/$c]:-?}" "$ratio"
+		printf '| %-28s | %4s | %9s | %8s | %8s | %-24s | %9s | %5.0f%% |\n' \
+		    "$name" "$c" "${RPS[$name/$c]}" "${P50[$name/$c]:-?}" \
+		    "${P99[$name/$c]:-?}" "$2" "${BRPS[$name/$c]}" \
+		    "$(awk -v r="${RATIO[$name/$c]}" 'BEGIN { print 100 * r }')"
 	done
 }
 echo
-printf '| %-28s | %3s | %9s | %8s | %8s | %-22s | %9s | %6s |\n' endpoint conn "req/s" p50 p99 "baseline" "base req/s" ratio
-printf '|%s|\n' "------------------------------|-----|-----------|----------|----------|------------------------|-----------|--------"
+echo "medians of $ROUNDS rounds; each round runs the endpoint, then its baseline"
+printf '| %-28s | %4s | %9s | %8s | %8s | %-24s | %9s | %6s |\n' endpoint conn "req/s" p50 p99 baseline "base req/s" ratio
+printf '|%s|\n' "------------------------------|------|-----------|----------|----------|--------------------------|-----------|--------"
 row "responder none" "nginx return 200"
 row "GET /health" "responder none"
 row "GET /404 (rate-limited)" "responder incr"
