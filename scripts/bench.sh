@@ -121,10 +121,23 @@ request = function()
 end
 EOT
 
+# Requests still queued when wrk stops (64 connections of 200 ms logins)
+# outlive it: wait until the workers answer quickly again.
+at_rest() {
+	local t
+	for _ in $(seq 120); do
+		t=$(curl -s -o /dev/null -w '%{time_total}' "$URL/health")
+		awk -v t="$t" 'BEGIN { exit !(t < 0.05) }' && return 0
+		sleep 0.5
+	done
+}
+
 # measure PATH HEADER CONNS ROUND: prints "rps p50 p99 errors" of one wrk run
 # (HEADER "lua:BODY" posts BODY, or a fresh refresh token when "refresh").
+# Every run starts with the workers at rest.
 measure() {
 	local path=$1 hdr=$2 c=$3 k=$4 out
+	at_rest
 	if [ "${hdr#lua:}" != "$hdr" ]; then
 		out=$(wrk -t2 -c"$c" -d"$DURATION" --timeout 10s --latency -s "$D/post.lua" \
 		    "$URL" -- "$c.$k" "$path" "${hdr#lua:}")
@@ -218,13 +231,7 @@ echo
 echo "one scrypt check (N=16384, r=8, p=5): $HASH_MS ms; bound = $IAM_WORKERS workers / that"
 
 echo
-# Queued requests (64 connections of 200 ms logins) outlive wrk: wait
-# until the workers answer quickly again, so memory is read at rest.
-for _ in $(seq 120); do
-	t=$(curl -s -o /dev/null -w '%{time_total}' "$URL/health")
-	awk -v t="$t" 'BEGIN { exit !(t < 0.05) }' && break
-	sleep 0.5
-done
+at_rest
 echo "worker memory after the benchmark, at rest (VmRSS; RssAnon is the worker's own):"
 master=$(cat "$D/run/iam-fcgi.pid")
 for p in $(pgrep -P "$master"); do
