@@ -29,8 +29,9 @@ _ips = itertools.count(random.randint(0, 2**20))
 
 def fresh_ip():
     """A client address no other test uses (TEST-NET and benchmark ranges)."""
+    # 254 host numbers per third octet, so no two counters share an address.
     n = next(_ips)
-    return "198.18.%d.%d" % ((n >> 8) & 0xFF, (n & 0xFF) or 1)
+    return "198.18.%d.%d" % ((n // 254) % 256, n % 254 + 1)
 
 
 class Resp:
