@@ -23,8 +23,6 @@ int	 crypto_secret_eq(const void *a, size_t alen, const void *b,
 	    size_t blen) IAM_WUR;
 /* Wipes n bytes in a way the compiler keeps. */
 void	 crypto_wipe(void *, size_t);
-/* Lower-case hex of n bytes into out (2n+1 bytes). */
-void	 crypto_hex(const unsigned char *in, size_t n, char *out);
 
 #endif
 

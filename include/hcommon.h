@@ -15,5 +15,7 @@ void		 hc_actx(struct actx *x, struct req *r);
  * errors, Retry-After for 429s.  Returns e.
  */
 enum iam_err	 hc_fail(struct req *r, const struct actx *x, enum iam_err e);
+/* Calls fn for the caller of r and answers 204, or fails as hc_fail. */
+enum iam_err	 hc_empty(struct req *r, enum iam_err (*fn)(struct actx *));
 
 #endif

@@ -44,24 +44,6 @@ rfc3339(const char *epoch)
 	return json_object_new_string(b);
 }
 
-/*
- * A new bearer secret: *plain (base64url of 32 random bytes) for the
- * client, *hash ("\x..." hex of its SHA-256) for the store.
- */
-static int
-new_secret(struct actx *x, char **plain, char **hash)
-{
-	unsigned char	rnd[32];
-
-	if (crypto_random(rnd, sizeof(rnd)) == -1)
-		return -1;
-	*plain = b64url_encode(x->a, rnd, sizeof(rnd));
-	crypto_wipe(rnd, sizeof(rnd));
-	if (*plain == NULL)
-		return -1;
-	return (*hash = NULL, 0);
-}
-
 /* The store form of a presented secret's hash. */
 static char *
 secret_hash(struct actx *x, const char *plain)
@@ -73,11 +55,20 @@ secret_hash(struct actx *x, const char *plain)
 	return arena_printf(x->a, "\\x%s", hex_encode(x->a, d, 32));
 }
 
+/*
+ * A new bearer secret: *plain (base64url of 32 random bytes) for the
+ * client, *hash ("\x..." hex of its SHA-256) for the store.
+ */
 static int
 fresh_secret(struct actx *x, char **plain, char **hash)
 {
-	if (new_secret(x, plain, hash) == -1 ||
-	    (*hash = secret_hash(x, *plain)) == NULL)
+	unsigned char	rnd[32];
+
+	if (crypto_random(rnd, sizeof(rnd)) == -1)
+		return -1;
+	*plain = b64url_encode(x->a, rnd, sizeof(rnd));
+	crypto_wipe(rnd, sizeof(rnd));
+	if (*plain == NULL || (*hash = secret_hash(x, *plain)) == NULL)
 		return -1;
 	return 0;
 }
@@ -637,21 +628,28 @@ end_all(struct actx *x, const char *uid, const char *keep)
 	return run(x, STMT_USER_REVOKE_OTHER_TOKENS, 2, p);
 }
 
-enum iam_err
-acct_logout_all(struct actx *x)
+/* Ends the caller's sessions (all, or all but keep), audited as action. */
+static enum iam_err
+end_caller_sessions(struct actx *x, const char *keep, const char *action)
 {
 	enum iam_err	e;
 
 	if ((e = begin(x)) != IAM_OK)
 		return e;
-	if ((e = end_all(x, x->user_id, NULL)) == IAM_OK) {
-		(void)audit(x, "auth.logout_all", 1, x->user_id, NULL, "user",
-		    x->user_id, x->org_id, NULL);
+	if ((e = end_all(x, x->user_id, keep)) == IAM_OK) {
+		(void)audit(x, action, 1, x->user_id, NULL, "user", x->user_id,
+		    x->org_id, NULL);
 		e = commit(x);
 	}
 	if (e != IAM_OK)
 		store_rollback(&x->w->db);
 	return e;
+}
+
+enum iam_err
+acct_logout_all(struct actx *x)
+{
+	return end_caller_sessions(x, NULL, "auth.logout_all");
 }
 
 /* Consumes a one-time token (open transaction): *uid, or INVALID_TOKEN. */
@@ -670,7 +668,7 @@ consume(struct actx *x, const char *token, const char *purpose, char **uid)
 	if (PQntuples(r) != 1) {
 		PQclear(r);
 		x->field = "token";
-		return IAM_E_INVALID_TOKEN;
+		return IAM_E_INVALID_ONE_TIME_TOKEN;
 	}
 	*uid = arena_strdup(x->a, PQgetvalue(r, 0, 0));
 	PQclear(r);
@@ -1046,18 +1044,7 @@ acct_end_session(struct actx *x, const char *sid)
 enum iam_err
 acct_end_other_sessions(struct actx *x)
 {
-	enum iam_err	e;
-
-	if ((e = begin(x)) != IAM_OK)
-		return e;
-	if ((e = end_all(x, x->user_id, x->sid)) == IAM_OK) {
-		(void)audit(x, "session.revoke_others", 1, x->user_id, NULL,
-		    "user", x->user_id, x->org_id, NULL);
-		e = commit(x);
-	}
-	if (e != IAM_OK)
-		store_rollback(&x->w->db);
-	return e;
+	return end_caller_sessions(x, x->sid, "session.revoke_others");
 }
 
 enum iam_err

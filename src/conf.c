@@ -12,8 +12,7 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-
+#include "arena.h"
 #include "conf.h"
 #include "parse.h"
 
@@ -195,14 +194,18 @@ conf_free(struct config *c)
 	c->path = NULL;
 }
 
-/* Reads 32 bytes given as 64 hex digits or as base64 (either alphabet). */
+/*
+ * Reads 32 bytes given as 64 hex digits or as base64 (either alphabet,
+ * padded with exactly one '=' or not at all).
+ */
 static int
 key32(const char *v, unsigned char out[32])
 {
-	unsigned char	 buf[48];
-	size_t		 len = strlen(v), i;
-	int		 n;
-	char		 tmp[64];
+	struct arena	 a;
+	unsigned char	*d;
+	char		 tmp[44];
+	size_t		 len = strlen(v), i, n = 0;
+	int		 rc = -1;
 
 	if (len == 64) {
 		for (i = 0; i < 32; i++) {
@@ -214,24 +217,20 @@ key32(const char *v, unsigned char out[32])
 		if (i == 32)
 			return 0;
 	}
-	if (len != 43 && len != 44)
+	if (len == 44 && v[43] == '=')
+		len = 43;
+	if (len != 43)
 		return -1;
 	for (i = 0; i < len; i++)
-		tmp[i] = v[i] == '-' ? '+' : v[i] == '_' ? '/' : v[i];
-	if (len == 43)
-		tmp[len++] = '=';
-	n = EVP_DecodeBlock(buf, (const unsigned char *)tmp, (int)len);
-	/*
-	 * 44 characters decode to 33 bytes, the last from the padding; exactly
-	 * one '=' means exactly 32 bytes (a shorter key padded with "==" would
-	 * otherwise pass with zero bytes at its end).
-	 */
-	if (n != 33 || tmp[43] != '=' || tmp[42] == '=')
-		return -1;
-	memcpy(out, buf, 32);
-	explicit_bzero(buf, sizeof(buf));
+		tmp[i] = v[i] == '+' ? '-' : v[i] == '/' ? '_' : v[i];
+	arena_init(&a, 0);
+	if ((d = b64url_decode(&a, tmp, len, &n)) != NULL && n == 32) {
+		memcpy(out, d, 32);
+		rc = 0;
+	}
 	explicit_bzero(tmp, sizeof(tmp));
-	return 0;
+	arena_free(&a);		/* the arena wipes what it held */
+	return rc;
 }
 
 /* Converts one raw value into its field.  Returns 0 or -1. */

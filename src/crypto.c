@@ -50,19 +50,6 @@ crypto_wipe(void *p, size_t n)
 	OPENSSL_cleanse(p, n);
 }
 
-void
-crypto_hex(const unsigned char *in, size_t n, char *out)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t	i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = hex[in[i] >> 4];
-		out[2 * i + 1] = hex[in[i] & 0xf];
-	}
-	out[2 * n] = '\0';
-}
-
 struct crypto_pkey {
 	EVP_PKEY	*k;
 };

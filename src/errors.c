@@ -21,6 +21,8 @@ static const struct errinfo errs[] = {
 	[IAM_E_INVALID_CREDENTIALS] = { 401, "INVALID_CREDENTIALS", "Invalid email or password" },
 	[IAM_E_INVALID_TOKEN] = { 401, "INVALID_TOKEN", "Token is invalid" },
 	[IAM_E_TOKEN_EXPIRED] = { 401, "TOKEN_EXPIRED", "Token has expired" },
+	[IAM_E_INVALID_ONE_TIME_TOKEN] = { 400, "INVALID_TOKEN",
+	    "The link is invalid, used or expired" },
 	[IAM_E_FORBIDDEN] = { 403, "FORBIDDEN", "Insufficient permissions" },
 	[IAM_E_EMAIL_NOT_VERIFIED] = { 403, "EMAIL_NOT_VERIFIED", "Email address is not verified" },
 	[IAM_E_ACCOUNT_SUSPENDED] = { 403, "ACCOUNT_SUSPENDED", "Account is suspended" },

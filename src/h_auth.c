@@ -126,27 +126,7 @@ auth_logout(struct req *r)
 enum iam_err
 auth_logout_all(struct req *r)
 {
-	struct actx	x;
-	enum iam_err	e;
-
-	hc_actx(&x, r);
-	if ((e = acct_logout_all(&x)) != IAM_OK)
-		return hc_fail(r, &x, e);
-	resp_empty(r, 204);
-	return IAM_OK;
-}
-
-/* A one-time token from the body; an invalid one is 400 INVALID_TOKEN. */
-static enum iam_err
-one_time(struct req *r, enum iam_err e, struct actx *x)
-{
-	if (e == IAM_E_INVALID_TOKEN) {
-		resp_field_error(r, e, "token",
-		    "The link is invalid, used or expired");
-		r->status = 400;
-		return e;
-	}
-	return hc_fail(r, x, e);
+	return hc_empty(r, acct_logout_all);
 }
 
 enum iam_err
@@ -163,7 +143,7 @@ auth_verify_email(struct req *r)
 		return e;
 	hc_actx(&x, r);
 	if ((e = acct_verify_email(&x, fstr(v[0]))) != IAM_OK)
-		return one_time(r, e, &x);
+		return hc_fail(r, &x, e);
 	resp_data(r, 200, message("Email address verified"));
 	return IAM_OK;
 }
@@ -216,7 +196,7 @@ auth_reset_password(struct req *r)
 		return e;
 	hc_actx(&x, r);
 	if ((e = acct_reset_password(&x, fstr(v[0]), fstr(v[1]))) != IAM_OK)
-		return one_time(r, e, &x);
+		return hc_fail(r, &x, e);
 	resp_data(r, 200, message("Password changed; sign in again"));
 	return IAM_OK;
 }

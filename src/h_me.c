@@ -98,14 +98,7 @@ me_end_session(struct req *r)
 enum iam_err
 me_end_other_sessions(struct req *r)
 {
-	struct actx	x;
-	enum iam_err	e;
-
-	hc_actx(&x, r);
-	if ((e = acct_end_other_sessions(&x)) != IAM_OK)
-		return hc_fail(r, &x, e);
-	resp_empty(r, 204);
-	return IAM_OK;
+	return hc_empty(r, acct_end_other_sessions);
 }
 
 enum iam_err

@@ -43,3 +43,16 @@ hc_fail(struct req *r, const struct actx *x, enum iam_err e)
 		resp_error(r, e, NULL, NULL);
 	return e;
 }
+
+enum iam_err
+hc_empty(struct req *r, enum iam_err (*fn)(struct actx *))
+{
+	struct actx	x;
+	enum iam_err	e;
+
+	hc_actx(&x, r);
+	if ((e = fn(&x)) != IAM_OK)
+		return hc_fail(r, &x, e);
+	resp_empty(r, 204);
+	return IAM_OK;
+}

@@ -100,6 +100,22 @@ out:
 	return rc;
 }
 
+/* Opens a transaction holding the keys lock.  0, or -1 (nothing open). */
+static int
+begin_locked(struct store *s)
+{
+	PGresult	*r;
+
+	if (store_begin(s) == -1)
+		return -1;
+	if ((r = store_exec(s, STMT_KEYS_LOCK, 0, NULL)) == NULL) {
+		store_rollback(s);
+		return -1;
+	}
+	PQclear(r);
+	return 0;
+}
+
 /* Under the keys lock: an active key, and its successor when due. */
 static int
 ensure(struct store *s, const struct config *cfg, time_t now)
@@ -110,11 +126,8 @@ ensure(struct store *s, const struct config *cfg, time_t now)
 	time_t		 lead = period / 2 < 86400 ? period / 2 : 86400;
 	int		 i, have = 0, rc = -1;
 
-	if (store_begin(s) == -1)
+	if (begin_locked(s) == -1)
 		return -1;
-	if ((r = store_exec(s, STMT_KEYS_LOCK, 0, NULL)) == NULL)
-		goto out;
-	PQclear(r);
 	if ((r = store_exec(s, STMT_KEYS_LIST, 0, NULL)) == NULL)
 		goto out;
 	for (i = 0; i < PQntuples(r); i++) {
@@ -267,11 +280,8 @@ keys_rotate(struct store *s, const struct config *cfg, time_t now)
 
 	snprintf(life, sizeof(life), "%lld",
 	    (long long)(cfg->jwt_expires_in + SKEW));
-	if (store_begin(s) == -1)
+	if (begin_locked(s) == -1)
 		return -1;
-	if ((r = store_exec(s, STMT_KEYS_LOCK, 0, NULL)) == NULL)
-		goto out;
-	PQclear(r);
 	if ((r = store_exec(s, STMT_KEYS_RETIRE_CURRENT, 1, p)) == NULL)
 		goto out;
 	PQclear(r);

@@ -25,6 +25,7 @@
 #include "conf.h"
 #include "crypto.h"
 #include "log.h"
+#include "parse.h"
 #include "store.h"
 
 #define MAX_ATTEMPTS	10
@@ -48,16 +49,16 @@ compose(struct arena *a, const struct config *c, const char *id,
 	struct buf	 b;
 	char		 date[64];
 	unsigned char	 rnd[8];
-	char		 hex[17];
+	char		*hex;
 	time_t		 t = time(NULL);
 	struct tm	 tm;
 	const char	*p;
 
 	gmtime_r(&t, &tm);
 	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm);
-	if (crypto_random(rnd, sizeof(rnd)) == -1)
+	if (crypto_random(rnd, sizeof(rnd)) == -1 ||
+	    (hex = hex_encode(a, rnd, sizeof(rnd))) == NULL)
 		return NULL;
-	crypto_hex(rnd, sizeof(rnd), hex);
 	buf_init(&b, a);
 	buf_printf(&b, "From: %s\r\nTo: %s\r\nSubject: %s\r\nDate: %s\r\n"
 	    "Message-ID: <%s.%s@iam>\r\nMIME-Version: 1.0\r\n"

@@ -17,6 +17,7 @@
 #include "crypto.h"
 #include "http.h"
 #include "log.h"
+#include "parse.h"
 #include "worker.h"
 
 extern char	**environ;
@@ -26,7 +27,8 @@ volatile sig_atomic_t	worker_stop;
 int
 worker_init(struct worker *w, const struct config *cfg, int connect_db)
 {
-	unsigned char	rnd[8];
+	unsigned char	 rnd[8];
+	char		*hex;
 
 	memset(w, 0, sizeof(*w));
 	w->cfg = cfg;
@@ -39,9 +41,11 @@ worker_init(struct worker *w, const struct config *cfg, int connect_db)
 	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 	/* A request may use at most 64 times its body limit in memory. */
 	arena_init(&w->arena, (size_t)cfg->max_body_bytes * 64);
-	if (crypto_random(rnd, sizeof(rnd)) == -1)
+	if (crypto_random(rnd, sizeof(rnd)) == -1 ||
+	    (hex = hex_encode(&w->arena, rnd, sizeof(rnd))) == NULL)
 		return -1;
-	crypto_hex(rnd, sizeof(rnd), w->rid_prefix);
+	snprintf(w->rid_prefix, sizeof(w->rid_prefix), "%s", hex);
+	arena_reset(&w->arena);
 	if (rl_open(&w->rl, cfg) == -1) {
 		log_kv(LOG_ERROR, "ratelimit.open_failed", LOG_END);
 		return -1;
