@@ -25,18 +25,21 @@ CPPFLAGS += -Iinclude -I$(PG_INC)
 LDFLAGS	+= -pie -Wl,-z,relro,-z,now
 LDLIBS	= -lfcgi -lpq -ljson-c -lmemcached -lscrypt -lcrypto -lcurl
 
-# Layers: transport, handlers, domain (later issues), infrastructure.
-CORE	= arena errors parse netaddr conf log crypto metrics method router \
-	  ratelimit store
-SERVER	= $(CORE) jwt keys password audit accounts http validate hcommon \
-	  dispatch worker master routes h_ops h_auth h_me h_keys main
-CTL	= arena errors parse netaddr conf log crypto metrics method ratelimit store \
-	  jwt keys migrate iamctl
+# Layers: transport, handlers, domain, infrastructure.
+CORE	= arena errors parse netaddr conf log crypto metrics method \
+	  ratelimit store store_list jwt keys revoke
+DOMAIN	= perm password audit accounts domain members roles orgs invites \
+	  auditq breach
+SERVER	= $(CORE) $(DOMAIN) router http validate hcommon dispatch worker master \
+	  routes h_ops h_openapi h_auth h_me h_keys h_users h_roles h_org \
+	  h_invites h_audit h_system main
+CTL	= $(CORE) $(DOMAIN) migrate export iamctl
 
 SERVER_OBJ = $(SERVER:%=$(BUILD)/%.o)
 CTL_OBJ	= $(CTL:%=$(BUILD)/%.o)
 
-UNIT	= test_arena test_parse test_json test_netaddr test_conf test_crypto
+UNIT	= test_arena test_parse test_json test_netaddr test_conf test_crypto \
+	  test_perm
 UNIT_BIN = $(UNIT:%=$(BUILD)/tests/%)
 
 MAILER	= arena errors parse netaddr conf log crypto metrics method ratelimit \
@@ -63,7 +66,8 @@ $(BIN)/iam-mailer: $(MAILER_OBJ)
 
 # Unit tests link the pure parts only.
 UNIT_DEPS = $(BUILD)/arena.o $(BUILD)/parse.o $(BUILD)/netaddr.o \
-	    $(BUILD)/conf.o $(BUILD)/log.o $(BUILD)/crypto.o $(BUILD)/jwt.o
+	    $(BUILD)/conf.o $(BUILD)/log.o $(BUILD)/crypto.o $(BUILD)/jwt.o \
+	    $(BUILD)/perm.o
 
 $(BUILD)/tests/%: tests/unit/%.c $(UNIT_DEPS)
 	@mkdir -p $(BUILD)/tests

@@ -24,7 +24,11 @@ struct actx {
 	const char	*user_id;	/* authenticated caller */
 	const char	*org_id;
 	const char	*sid;
+	const char	*perms;		/* caller's, when loaded */
+	const char	*email;		/* caller's, when loaded */
+	const char	*actor_type;	/* "system" for iamctl; else user */
 	int64_t		 retry_after;	/* set with 429 answers */
+	int64_t		 cutoff;	/* a token revocation to wait out */
 	const char	*field;		/* set with validation errors */
 	const char	*message;
 };
@@ -65,13 +69,36 @@ enum iam_err	acct_end_other_sessions(struct actx *);
 enum iam_err	acct_export(struct actx *, json_object **doc);
 enum iam_err	acct_delete(struct actx *, const char *password);
 
+/* The caller as the database has it now (admin routes). */
+struct caller {
+	const char	*email;
+	const char	*perms;		/* comma-separated, as held */
+	int		 system_admin;
+};
+/* IAM_OK, INVALID_TOKEN (gone, or another organisation's token) or
+ * ACCOUNT_SUSPENDED (user or organisation not active). */
+enum iam_err	acct_caller(struct actx *, struct caller *);
+
+/* An organisation's passwordPolicy (character classes are ASCII). */
+struct pwpolicy {
+	int64_t		 min_length;
+	int		 upper, lower, digit, symbol;
+};
+
 /*
- * Password policy: PASSWORD_MIN_LENGTH to 128 characters, not a common
- * password, not the email address.  Returns IAM_OK or IAM_E_WEAK_PASSWORD
- * with the reason in *why.
+ * Password policy: the longer of PASSWORD_MIN_LENGTH and the policy's
+ * minLength, at most 128 characters, the policy's character classes, not
+ * a common password, not the email address.  pol may be NULL (the
+ * configuration alone).  Returns IAM_OK or IAM_E_WEAK_PASSWORD with the
+ * reason in *why.
  */
-enum iam_err	password_policy(const struct actx *, const char *pw,
-		    const char *email, const char **why);
+enum iam_err	password_policy(const struct actx *, const struct pwpolicy *,
+		    const char *pw, const char *email, const char **why);
+/* Reads a passwordPolicy object (NULL or invalid parts: defaults). */
+void		pwpolicy_from_json(struct pwpolicy *, json_object *);
+/* The policy of organisation org (NULL: the default organisation). */
+enum iam_err	acct_org_policy(struct actx *, const char *org,
+		    struct pwpolicy *);
 /* 1 if pw is on the common-password list (case-insensitive). */
 int		password_common(const char *pw);
 

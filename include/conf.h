@@ -58,6 +58,17 @@ struct config {
 	char		*smtp_pass;		/* secret */
 	int		 smtp_tls;		/* SMTP_TLS_* */
 	char		*email_from;
+
+	/* Administration. */
+	unsigned char	 secret_key_prev[33];	/* 32 bytes + "set" flag */
+	int		 onboarding_enabled;
+	int64_t		 invitation_expires_in;
+	char		*admin_web_origin;
+	int64_t		 audit_retention_days;
+	char		*log_remote_url;
+	char		*log_remote_api_key;	/* secret */
+	int64_t		 log_remote_batch_size;
+	int64_t		 log_remote_flush_ms;
 	char		*path;			/* file it was read from */
 };
 

@@ -20,6 +20,7 @@ enum iam_err	auth_verify_email(struct req *);
 enum iam_err	auth_resend_verification(struct req *);
 enum iam_err	auth_forgot_password(struct req *);
 enum iam_err	auth_reset_password(struct req *);
+enum iam_err	auth_onboard(struct req *);
 
 /* h_me.c: /v1/me (authenticated). */
 enum iam_err	me_get(struct req *);
@@ -31,6 +32,51 @@ enum iam_err	me_end_other_sessions(struct req *);
 enum iam_err	me_export(struct req *);
 enum iam_err	me_delete(struct req *);
 
+/* h_users.c: /v1/admin/users. */
+enum iam_err	adm_users_list(struct req *);
+enum iam_err	adm_users_create(struct req *);
+enum iam_err	adm_users_get(struct req *);
+enum iam_err	adm_users_update(struct req *);
+enum iam_err	adm_users_delete(struct req *);
+enum iam_err	adm_users_roles(struct req *);
+enum iam_err	adm_users_revoke(struct req *);
+enum iam_err	adm_users_force_reset(struct req *);
+
+/* h_roles.c: /v1/admin/roles, /v1/admin/permissions. */
+enum iam_err	adm_roles_list(struct req *);
+enum iam_err	adm_roles_create(struct req *);
+enum iam_err	adm_roles_get(struct req *);
+enum iam_err	adm_roles_update(struct req *);
+enum iam_err	adm_roles_delete(struct req *);
+enum iam_err	adm_permissions(struct req *);
+
+/* h_org.c: /v1/admin/organisation and /v1/system/organisations. */
+enum iam_err	adm_org_get(struct req *);
+enum iam_err	adm_org_update(struct req *);
+enum iam_err	sys_orgs_list(struct req *);
+enum iam_err	sys_orgs_create(struct req *);
+enum iam_err	sys_orgs_update(struct req *);
+enum iam_err	sys_orgs_delete(struct req *);
+
+/* h_invites.c: /v1/admin/invitations, /v1/public/invitations. */
+enum iam_err	adm_invites_list(struct req *);
+enum iam_err	adm_invites_create(struct req *);
+enum iam_err	adm_invites_revoke(struct req *);
+enum iam_err	adm_invites_resend(struct req *);
+enum iam_err	pub_invite_get(struct req *);
+enum iam_err	pub_invite_accept(struct req *);
+
+/* h_audit.c: /v1/admin/audit-logs. */
+enum iam_err	adm_audit_list(struct req *);
+enum iam_err	adm_audit_get(struct req *);
+enum iam_err	adm_audit_verify(struct req *);
+
+/* h_system.c: breach response. */
+enum iam_err	sys_revoke_tokens(struct req *);
+enum iam_err	sys_force_reset(struct req *);
+enum iam_err	sys_rotate_signing(struct req *);
+enum iam_err	sys_rotate_encryption(struct req *);
+
 /* h_keys.c: the JWKS. */
 enum iam_err	keys_jwks(struct req *);
 
@@ -38,5 +84,6 @@ enum iam_err	keys_jwks(struct req *);
 enum iam_err	ops_health(struct req *);
 enum iam_err	ops_ready(struct req *);
 enum iam_err	ops_metrics(struct req *);
+enum iam_err	ops_openapi(struct req *);
 
 #endif

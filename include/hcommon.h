@@ -18,4 +18,33 @@ enum iam_err	 hc_fail(struct req *r, const struct actx *x, enum iam_err e);
 /* Calls fn for the caller of r and answers 204, or fails as hc_fail. */
 enum iam_err	 hc_empty(struct req *r, enum iam_err (*fn)(struct actx *));
 
+/*
+ * The central permission check of a route with a permission or
+ * R_SYSTEM, against the caller's roles as the database holds them now.
+ * Fills r->perms, r->email, r->system_admin.  IAM_OK or the error.
+ */
+enum iam_err	 hc_authorise(struct req *r, const struct route *rt);
+
+/* page (from 1) and limit (1-100, default 50) from the query; a bad one
+ * is answered (VALIDATION_ERROR naming it) and its error returned. */
+struct page {
+	int64_t	 page, limit;
+};
+enum iam_err	 hc_page(struct req *r, struct page *pg);
+/* A query parameter, or NULL when absent or empty. */
+const char	*hc_query(struct req *r, const char *name);
+/* {"success":true,"data":items,"meta":{page,limit,total,pages}}. */
+void		 hc_list(struct req *r, const struct page *pg,
+		    json_object *items, int64_t total);
+/* The ":id" capture when it is a UUID, else NULL (answer 404). */
+const char	*hc_uuid(struct req *r, const char *name);
+/* VALIDATION_ERROR (answered) when the string v is present but empty. */
+enum iam_err	 hc_nonempty(struct req *r, json_object *v, const char *name);
+/* Answers *o with status when e is IAM_OK (o read after the call that
+ * set it), else fails as hc_fail. */
+enum iam_err	 hc_answer(struct req *r, struct actx *x, enum iam_err e,
+		    json_object **o, int status);
+/* Answers data (a borrowed arena object) with status. */
+enum iam_err	 hc_data(struct req *r, int status, json_object *data);
+
 #endif

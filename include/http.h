@@ -53,6 +53,12 @@ struct req {
 	const char	*user_id;
 	const char	*org_id;
 	const char	*sid;
+	int64_t		 iat;
+	/* Loaded for routes with a permission or R_SYSTEM. */
+	const char	*perms;		/* comma-separated, as held */
+	const char	*email;
+	int		 system_admin;
+	const char	*origin;	/* Origin header, or NULL */
 
 	/* Response. */
 	int		 status;	/* 0 until a response is set */

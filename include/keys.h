@@ -49,4 +49,19 @@ const struct jwt_key *keys_find(void *ring, const char *kid);
  */
 int	 keys_rotate(struct store *, const struct config *, time_t now);
 
+/*
+ * Breach rotation: every key is withdrawn at once (it leaves the JWKS and
+ * its tokens stop verifying) and a new one signs.  Workers hear of it by
+ * NOTIFY.  *withdrawn counts the old keys.  0 or -1.
+ */
+int	 keys_withdraw(struct store *, const struct config *, time_t now,
+	    long *withdrawn);
+/*
+ * SECRET_ENCRYPTION_KEY rotation: re-seals under the current key every
+ * private key still sealed under SECRET_ENCRYPTION_KEY_PREVIOUS.  Counts
+ * those re-sealed and those neither key opens.  0 or -1.
+ */
+int	 keys_reseal(struct store *, const struct config *, long *resealed,
+	    long *unreadable);
+
 #endif

@@ -123,3 +123,10 @@ int	 uuid_valid(const char *s);
 /* Returns 1 if s is a plausible email address (RFC 5321 sizes, one '@',
  * a dotted domain, no spaces or control characters). */
 int	 email_valid(const char *s);
+
+/*
+ * 1 if s is an RFC 3339 date-time ("2026-11-23T05:57:16Z", fraction and
+ * a numeric offset allowed) or a full date ("2026-11-23"), with a real
+ * calendar day.
+ */
+int	 rfc3339_valid(const char *s);

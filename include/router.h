@@ -29,12 +29,19 @@ enum method {
 #define R_NORATE	0x0002	/* exempt from the RATE_MAX bucket */
 #define R_AUTHRATE	0x0004	/* also counts against AUTH_RATE_MAX */
 #define R_AUTH_OPTIONAL	0x0008	/* public, but a bearer token is checked */
+#define R_SYSTEM	0x0010	/* system administrators only */
+#define R_NOCORS	0x0020	/* never answers cross-origin requests */
 
 struct route {
 	enum method	 method;
 	const char	*pattern;
 	enum iam_err	(*handler)(struct req *);
 	unsigned	 flags;
+	/*
+	 * The permission the caller must hold, checked against the database
+	 * on every call (NULL: none beyond the flags).
+	 */
+	const char	*perm;
 	const char	*summary;	/* one line, for OpenAPI and docs */
 };
 

@@ -64,6 +64,63 @@ enum stmt {
 	/* audit */
 	STMT_AUDIT_LOCK,
 	STMT_AUDIT_INSERT,
+	STMT_AUDIT_GET,
+	STMT_AUDIT_VERIFY,
+	STMT_AUDIT_EXPORT_CURSOR,
+	STMT_AUDIT_EXPORT_BATCH,
+	STMT_AUDIT_EXPORT_ADVANCE,
+	STMT_AUDIT_PURGE_MARK,
+	STMT_AUDIT_PURGE_ALLOW,
+	STMT_AUDIT_DELETE_BEFORE,
+	STMT_AUDIT_ANCHOR,
+	/* callers, roles and permissions */
+	STMT_CALLER,
+	STMT_ORG_POLICY,
+	STMT_USER_ROLE_ADD_SLUG,
+	STMT_USER_ROLE_ADD,
+	STMT_USER_ROLES_CLEAR,
+	STMT_ROLES_BY_SLUGS,
+	STMT_ORG_LOCK,
+	STMT_OWNERS_OTHER,
+	STMT_ROLES_LIST,
+	STMT_ROLE_GET,
+	STMT_ROLE_INSERT,
+	STMT_ROLE_UPDATE,
+	STMT_ROLE_DELETE,
+	/* organisations */
+	STMT_ORG_GET,
+	STMT_ORG_UPDATE,
+	STMT_ORG_INSERT,
+	STMT_ORG_LIST,
+	STMT_ORG_COUNT,
+	STMT_ORG_SET_STATUS,
+	STMT_ORG_DELETE,
+	STMT_ORG_REVOKE_SESSIONS,
+	STMT_ORG_REVOKE_TOKENS,
+	/* members */
+	STMT_MEMBER_GET,
+	STMT_MEMBER_SET,
+	STMT_USER_FORCE_RESET,
+	STMT_USER_MAKE_ADMIN,
+	/* invitations */
+	STMT_INVITE_INSERT,
+	STMT_INVITE_PENDING_FOR,
+	STMT_INVITE_LIST,
+	STMT_INVITE_COUNT,
+	STMT_INVITE_REVOKE,
+	STMT_INVITE_RETOKEN,
+	STMT_INVITE_BY_TOKEN,
+	STMT_INVITE_ACCEPTED,
+	/* breach response and token revocation */
+	STMT_ALL_REVOKE_SESSIONS,
+	STMT_ALL_REVOKE_TOKENS,
+	STMT_ALL_FORCE_RESET,
+	STMT_REVOCATION_INSERT,
+	STMT_REVOCATIONS_LIST,
+	STMT_NOTIFY_TOKENS,
+	STMT_KEYS_REVOKE_ALL,
+	STMT_KEYS_SEALED,
+	STMT_KEYS_RESEAL,
 	STMT__MAX
 };
 
@@ -73,6 +130,7 @@ struct store {
 	int		 prepared;	/* statements prepared on conn */
 	time_t		 next_try;	/* no reconnect before this */
 	int		 in_tx;
+	int		 notified;	/* reconnected: reload what is cached */
 };
 
 /* Remembers cfg; connects at the first store_ready (or store_exec). */
@@ -98,6 +156,48 @@ PGresult *store_exec(struct store *, enum stmt, int n,
 int	 store_begin(struct store *);
 int	 store_commit(struct store *);
 void	 store_rollback(struct store *);
+
+/*
+ * Runs SQL text the store layer composed from fixed fragments (list
+ * queries whose filters and order vary: store_list.c), with every value
+ * bound as a parameter.  Same contract as store_exec.
+ */
+PGresult *store_exec_text(struct store *, const char *sql, int n,
+	    const char *const *params);
+
+/*
+ * Lists whose filters and order vary (store_list.c).  Each filter is
+ * NULL (absent) or a value bound as a parameter; count selects the total
+ * instead of the page.  Rows are one JSON document each.
+ */
+enum user_sort {
+	US_CREATED, US_CREATED_DESC, US_EMAIL, US_EMAIL_DESC, US_LOGIN,
+	US_LOGIN_DESC, US_STATUS, US_STATUS_DESC, US__MAX
+};
+struct user_filter {
+	const char	*org;
+	const char	*search;	/* a literal substring */
+	const char	*role;		/* slug */
+	const char	*status;
+	enum user_sort	 sort;
+	const char	*limit, *offset;
+};
+PGresult *store_users(struct store *, const struct user_filter *, int count);
+
+struct audit_filter {
+	const char	*org;
+	const char	*actor, *action, *category, *target, *success;
+	const char	*since, *until;	/* RFC 3339 */
+	const char	*limit, *offset;
+};
+PGresult *store_audit(struct store *, const struct audit_filter *,
+	    int count);
+
+/*
+ * 1 if a NOTIFY on iam_tokens (a revocation, a key withdrawn) arrived
+ * since the last call; never blocks.
+ */
+int	 store_notified(struct store *);
 
 /* Round-trip check used by /health/ready: 1 ok, -1 not; *ms its time. */
 int	 store_ping(struct store *, double *ms);

@@ -19,6 +19,8 @@ enum ftype {
 	F_SECRET,	/* a password or token: a string, at most max bytes */
 	F_OBJECT,	/* a JSON object */
 	F_ADDRESSES,	/* an array of address objects */
+	F_BOOL,		/* true or false */
+	F_STRINGS,	/* an array of at most max strings of 1-64 chars */
 };
 
 struct field {
@@ -35,6 +37,11 @@ struct field {
  * VALIDATION_ERROR naming the field) and the error returned.
  */
 enum iam_err	 req_fields(struct req *, const struct field *spec, size_t n,
+		    json_object **vals);
+
+/* The same for a nested object obj, naming fields "prefix" + name. */
+enum iam_err	 req_fields_in(struct req *, json_object *obj,
+		    const char *prefix, const struct field *spec, size_t n,
 		    json_object **vals);
 
 /* The string value of a checked field, or NULL. */

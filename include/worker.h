@@ -9,10 +9,12 @@
 #include <stddef.h>
 #include <signal.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "arena.h"
 #include "keys.h"
 #include "ratelimit.h"
+#include "revoke.h"
 #include "store.h"
 
 struct config;
@@ -24,6 +26,7 @@ struct worker {
 	struct ratelimit	 rl;
 	struct arena		 arena;
 	struct keyring		 keys;
+	struct revocations	 revoked;
 	char			 dummy_hash[128];	/* for unknown emails */
 	char			 rid_prefix[17];
 	uint64_t		 served;
@@ -44,6 +47,13 @@ int	 worker_cgi(struct worker *);
 
 /* Answers one request read from io (the transport's single entry). */
 void	 dispatch(struct worker *, struct io *);
+
+/*
+ * Brings the keyring and the revocation list up to date: at once after a
+ * NOTIFY iam_tokens (a revocation, a withdrawn key), else every
+ * KEYS_RELOAD_SEC.  Returns keys_refresh's result.
+ */
+int	 worker_sync(struct worker *, time_t now);
 
 /* Writes a fresh request id into buf. */
 void	 worker_request_id(struct worker *, char *buf, size_t len);

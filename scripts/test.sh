@@ -38,6 +38,8 @@ export METRICS_ALLOW=""
 export SHUTDOWN_TIMEOUT=10
 export IAM_WORKERS=2
 export LOG_LEVEL=info
+export ONBOARDING_ENABLED=true
+export ADMIN_WEB_ORIGIN="https://admin.example.test, https://console.example.test"
 
 teardown() {
 	rc=$?

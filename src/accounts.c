@@ -10,12 +10,14 @@
 #include <time.h>
 
 #include "accounts.h"
+#include "domain.h"
 #include "conf.h"
 #include "crypto.h"
 #include "jwt.h"
 #include "log.h"
 #include "metrics.h"
 #include "parse.h"
+#include "perm.h"
 #include "store.h"
 #include "worker.h"
 
@@ -25,15 +27,15 @@ static const char *const registration_modes[] = { "open", "invite",
 #define VERIFY_TTL	86400
 #define RESET_TTL	3600
 
-static json_object *
-js(const char *s)
+json_object *
+dom_str(const char *s)
 {
 	return s ? json_object_new_string(s) : NULL;
 }
 
 /* An RFC 3339 UTC time from epoch seconds in text. */
-static json_object *
-rfc3339(const char *epoch)
+json_object *
+dom_time(const char *epoch)
 {
 	char		b[32];
 	time_t		t = (time_t)atoll(epoch);
@@ -45,8 +47,8 @@ rfc3339(const char *epoch)
 }
 
 /* The store form of a presented secret's hash. */
-static char *
-secret_hash(struct actx *x, const char *plain)
+char *
+dom_secret_hash(struct actx *x, const char *plain)
 {
 	unsigned char	d[32];
 
@@ -59,8 +61,8 @@ secret_hash(struct actx *x, const char *plain)
  * A new bearer secret: *plain (base64url of 32 random bytes) for the
  * client, *hash ("\x..." hex of its SHA-256) for the store.
  */
-static int
-fresh_secret(struct actx *x, char **plain, char **hash)
+int
+dom_fresh_secret(struct actx *x, char **plain, char **hash)
 {
 	unsigned char	rnd[32];
 
@@ -68,20 +70,20 @@ fresh_secret(struct actx *x, char **plain, char **hash)
 		return -1;
 	*plain = b64url_encode(x->a, rnd, sizeof(rnd));
 	crypto_wipe(rnd, sizeof(rnd));
-	if (*plain == NULL || (*hash = secret_hash(x, *plain)) == NULL)
+	if (*plain == NULL || (*hash = dom_secret_hash(x, *plain)) == NULL)
 		return -1;
 	return 0;
 }
 
-static char *
-num(struct actx *x, int64_t v)
+char *
+dom_num(struct actx *x, int64_t v)
 {
 	return arena_printf(x->a, "%lld", (long long)v);
 }
 
 /* Runs a statement whose result is not needed: IAM_OK or unavailable. */
-static enum iam_err
-run(struct actx *x, enum stmt st, int n, const char *const *p)
+enum iam_err
+dom_run(struct actx *x, enum stmt st, int n, const char *const *p)
 {
 	PGresult	*r;
 
@@ -91,23 +93,64 @@ run(struct actx *x, enum stmt st, int n, const char *const *p)
 	return IAM_OK;
 }
 
-static enum iam_err
-begin(struct actx *x)
+enum iam_err
+dom_begin(struct actx *x)
 {
 	return store_begin(&x->w->db) == 0 ? IAM_OK :
 	    IAM_E_SERVICE_UNAVAILABLE;
 }
 
-static enum iam_err
-commit(struct actx *x)
+enum iam_err
+dom_commit(struct actx *x)
 {
 	return store_commit(&x->w->db) == 0 ? IAM_OK :
 	    IAM_E_SERVICE_UNAVAILABLE;
 }
 
+enum iam_err
+dom_query(struct actx *x, enum stmt st, int n, const char *const *p,
+    PGresult **out)
+{
+	if ((*out = store_exec(&x->w->db, st, n, p)) == NULL)
+		return IAM_E_SERVICE_UNAVAILABLE;
+	return IAM_OK;
+}
+
+enum iam_err
+dom_end(struct actx *x, enum iam_err e)
+{
+	if (e != IAM_OK)
+		store_rollback(&x->w->db);
+	return e;
+}
+
+enum iam_err
+dom_field(struct actx *x, enum iam_err e, const char *field, const char *msg)
+{
+	x->field = field;
+	x->message = msg;
+	return e;
+}
+
+json_object *
+dom_keep(struct actx *x, json_object *o)
+{
+	if (o != NULL && arena_defer(x->a, dom_put, o) == -1) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
+json_object *
+dom_json(struct actx *x, const char *text)
+{
+	return dom_keep(x, json_tokener_parse(text));
+}
+
 /* Hashes a password with the configured parameters into the arena. */
-static char *
-hash_password(struct actx *x, const char *pw)
+char *
+dom_hash_password(struct actx *x, const char *pw)
 {
 	const struct config	*c = x->w->cfg;
 	char			*out;
@@ -121,9 +164,10 @@ hash_password(struct actx *x, const char *pw)
 }
 
 /* Signs an access token for the user and session. */
+/* roles: comma-separated slugs, for the token's roles claim. */
 static enum iam_err
 access_token(struct actx *x, const char *user_id, const char *org_id,
-    const char *sid, struct tokens *t)
+    const char *sid, const char *roles, struct tokens *t)
 {
 	struct worker		*w = x->w;
 	const struct jwt_key	*k;
@@ -142,17 +186,18 @@ access_token(struct actx *x, const char *user_id, const char *org_id,
 	if (crypto_random(jti, sizeof(jti)) == -1)
 		return IAM_E_INTERNAL;
 	c = json_object_new_object();
-	json_object_object_add(c, "iss", js(w->cfg->issuer_url));
-	json_object_object_add(c, "sub", js(user_id));
-	json_object_object_add(c, "aud", js(w->cfg->jwt_audience));
+	json_object_object_add(c, "iss", dom_str(w->cfg->issuer_url));
+	json_object_object_add(c, "sub", dom_str(user_id));
+	json_object_object_add(c, "aud", dom_str(w->cfg->jwt_audience));
 	json_object_object_add(c, "iat", json_object_new_int64(now));
 	json_object_object_add(c, "exp",
 	    json_object_new_int64(now + w->cfg->jwt_expires_in));
 	json_object_object_add(c, "jti",
-	    js(b64url_encode(x->a, jti, sizeof(jti))));
-	json_object_object_add(c, "scope", js(""));
-	json_object_object_add(c, "org", js(org_id));
-	json_object_object_add(c, "sid", js(sid));
+	    dom_str(b64url_encode(x->a, jti, sizeof(jti))));
+	json_object_object_add(c, "scope", dom_str(""));
+	json_object_object_add(c, "org", dom_str(org_id));
+	json_object_object_add(c, "sid", dom_str(sid));
+	json_object_object_add(c, "roles", dom_csv_array(roles));
 	t->access = jwt_sign(x->a, k, c);
 	json_object_put(c);
 	if (t->access == NULL)
@@ -172,14 +217,14 @@ refresh_token(struct actx *x, const char *user_id, const char *sid,
 	char		*hash;
 	PGresult	*r;
 
-	if (fresh_secret(x, &t->refresh, &hash) == -1)
+	if (dom_fresh_secret(x, &t->refresh, &hash) == -1)
 		return IAM_E_INTERNAL;
 	p[0] = hash;
 	p[1] = family;
 	p[2] = parent;
 	p[3] = sid;
 	p[4] = user_id;
-	p[5] = num(x, expires);
+	p[5] = dom_num(x, expires);
 	if ((r = store_exec(&x->w->db, STMT_REFRESH_INSERT, 6, p)) == NULL)
 		return IAM_E_SERVICE_UNAVAILABLE;
 	if (new_id != NULL)
@@ -189,23 +234,37 @@ refresh_token(struct actx *x, const char *user_id, const char *sid,
 }
 
 /* Queues the verification mail for user (in the open transaction). */
-static enum iam_err
-send_token_mail(struct actx *x, const char *user_id, const char *email,
+enum iam_err
+dom_token_mail(struct actx *x, const char *user_id, const char *email,
     const char *purpose)
 {
 	const struct config	*c = x->w->cfg;
 	const char		*p[4];
 	char			*plain, *hash, *body;
 	int			 verify = strcmp(purpose, "verify") == 0;
+	int			 welcome = strcmp(purpose, "welcome") == 0;
 
-	if (fresh_secret(x, &plain, &hash) == -1)
+	if (dom_fresh_secret(x, &plain, &hash) == -1)
 		return IAM_E_INTERNAL;
 	p[0] = user_id;
-	p[1] = purpose;
+	/* A welcome link is a reset link that lives as long as an
+	 * invitation: it sets the first password. */
+	p[1] = welcome ? "reset" : purpose;
 	p[2] = hash;
-	p[3] = num(x, verify ? VERIFY_TTL : RESET_TTL);
-	if (run(x, STMT_EMAIL_TOKEN_INSERT, 4, p) != IAM_OK)
+	p[3] = dom_num(x, verify ? VERIFY_TTL : welcome ?
+	    c->invitation_expires_in : RESET_TTL);
+	if (dom_run(x, STMT_EMAIL_TOKEN_INSERT, 4, p) != IAM_OK)
 		return IAM_E_SERVICE_UNAVAILABLE;
+	if (welcome) {
+		body = arena_printf(x->a, "Hello,\n\nan account was created "
+		    "for this address. To choose your password, open this "
+		    "link:\n\n%s/reset-password?token=%s\n\nThe link can be "
+		    "used once.\n", c->issuer_url, plain);
+		if (body == NULL || mail_queue(x, email, "Your new account",
+		    body) == -1)
+			return IAM_E_SERVICE_UNAVAILABLE;
+		return IAM_OK;
+	}
 	body = verify ? arena_printf(x->a,
 	    "Hello,\n\nplease confirm your email address by opening this "
 	    "link:\n\n%s/verify-email?token=%s\n\nThe link is valid for 24 "
@@ -224,6 +283,77 @@ send_token_mail(struct actx *x, const char *user_id, const char *email,
 }
 
 enum iam_err
+dom_user_insert(struct actx *x, const char *org, const char *email,
+    const char *hash, const char *first, const char *last, const char *role,
+    char **uid)
+{
+	const char	*p[3];
+	PGresult	*r;
+	enum iam_err	 e;
+
+	p[0] = org;
+	p[1] = email;
+	p[2] = hash;
+	if ((e = dom_query(x, STMT_USER_INSERT, 3, p, &r)) != IAM_OK)
+		return e;
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		return dom_field(x, IAM_E_EMAIL_EXISTS, "email",
+		    "An account with this email exists");
+	}
+	*uid = arena_strdup(x->a, PQgetvalue(r, 0, 0));
+	PQclear(r);
+	p[0] = *uid;
+	p[1] = first ? first : "";
+	p[2] = last ? last : "";
+	if ((e = dom_run(x, STMT_PROFILE_INSERT, 3, p)) != IAM_OK)
+		return e;
+	if (role == NULL)
+		return IAM_OK;
+	p[0] = *uid;
+	p[1] = org;
+	p[2] = role;
+	return dom_run(x, STMT_USER_ROLE_ADD_SLUG, 3, p);
+}
+
+enum iam_err
+acct_org_policy(struct actx *x, const char *org, struct pwpolicy *pol)
+{
+	PGresult	*r;
+	enum iam_err	 e;
+
+	if ((e = dom_query(x, STMT_ORG_POLICY, 1, &org, &r)) != IAM_OK)
+		return e;
+	pwpolicy_from_json(pol, PQntuples(r) == 1 && !PQgetisnull(r, 0, 0) ?
+	    dom_json(x, PQgetvalue(r, 0, 0)) : NULL);
+	PQclear(r);
+	return IAM_OK;
+}
+
+enum iam_err
+acct_caller(struct actx *x, struct caller *c)
+{
+	PGresult	*r;
+	enum iam_err	 e;
+	int		 active;
+
+	if ((e = dom_query(x, STMT_CALLER, 1, &x->user_id, &r)) != IAM_OK)
+		return e;
+	if (PQntuples(r) != 1 || x->org_id == NULL ||
+	    strcmp(PQgetvalue(r, 0, 3), x->org_id) != 0) {
+		PQclear(r);
+		return IAM_E_INVALID_TOKEN;
+	}
+	active = strcmp(PQgetvalue(r, 0, 0), "active") == 0 &&
+	    strcmp(PQgetvalue(r, 0, 1), "active") == 0;
+	c->system_admin = PQgetvalue(r, 0, 2)[0] == 't';
+	c->email = arena_strdup(x->a, PQgetvalue(r, 0, 4));
+	c->perms = arena_strdup(x->a, PQgetvalue(r, 0, 5));
+	PQclear(r);
+	return active ? IAM_OK : IAM_E_ACCOUNT_SUSPENDED;
+}
+
+enum iam_err
 acct_register(struct actx *x, const char *email, const char *password,
     const char *first, const char *last, char **user_id)
 {
@@ -232,12 +362,12 @@ acct_register(struct actx *x, const char *email, const char *password,
 	PGresult	*r;
 	enum iam_err	 e;
 	char		*org;
+	struct pwpolicy	 pol;
 
-	if ((e = password_policy(x, password, email, &why)) != IAM_OK) {
-		x->field = "password";
-		x->message = why;
+	if ((e = acct_org_policy(x, NULL, &pol)) != IAM_OK)
 		return e;
-	}
+	if ((e = password_policy(x, &pol, password, email, &why)) != IAM_OK)
+		return dom_field(x, e, "password", why);
 	p[0] = registration_modes[x->w->cfg->registration_mode];
 	if ((r = store_exec(&x->w->db, STMT_ORG_DEFAULT, 1, p)) == NULL)
 		return IAM_E_SERVICE_UNAVAILABLE;
@@ -248,36 +378,20 @@ acct_register(struct actx *x, const char *email, const char *password,
 	}
 	org = arena_strdup(x->a, PQgetvalue(r, 0, 0));
 	PQclear(r);
-	if ((hash = hash_password(x, password)) == NULL)
+	if ((hash = dom_hash_password(x, password)) == NULL)
 		return IAM_E_INTERNAL;
-	if ((e = begin(x)) != IAM_OK)
+	if ((e = dom_begin(x)) != IAM_OK)
 		return e;
-	p[0] = org;
-	p[1] = email;
-	p[2] = hash;
-	if ((r = store_exec(&x->w->db, STMT_USER_INSERT, 3, p)) == NULL) {
-		e = IAM_E_SERVICE_UNAVAILABLE;
-		goto out;
-	}
-	if (PQntuples(r) != 1) {
-		PQclear(r);
-		e = IAM_E_EMAIL_EXISTS;
-		goto out;
-	}
-	*user_id = arena_strdup(x->a, PQgetvalue(r, 0, 0));
-	PQclear(r);
-	p[0] = *user_id;
-	p[1] = first ? first : "";
-	p[2] = last ? last : "";
-	if ((e = run(x, STMT_PROFILE_INSERT, 3, p)) != IAM_OK ||
-	    (e = send_token_mail(x, *user_id, email, "verify")) != IAM_OK)
+	if ((e = dom_user_insert(x, org, email, hash, first, last, "user",
+	    user_id)) != IAM_OK ||
+	    (e = dom_token_mail(x, *user_id, email, "verify")) != IAM_OK)
 		goto out;
 	if (audit(x, "user.register", 1, *user_id, email, "user", *user_id,
 	    org, NULL) == -1) {
 		e = IAM_E_SERVICE_UNAVAILABLE;
 		goto out;
 	}
-	e = commit(x);
+	e = dom_commit(x);
 out:
 	if (e != IAM_OK)
 		store_rollback(&x->w->db);
@@ -331,21 +445,36 @@ login_failed(struct actx *x, const char *uid, const char *email,
 
 	metrics_event(EV_LOGIN_FAILED);
 	log_kv(LOG_WARN, "security.login_failed", "ip", x->ip, LOG_END);
-	json_object_object_add(d, "reason", js(reason));
+	json_object_object_add(d, "reason", dom_str(reason));
 	if (uid != NULL) {
 		p[0] = uid;
-		p[1] = num(x, c->lockout_threshold);
-		p[2] = num(x, c->lockout_sec);
-		(void)run(x, STMT_USER_LOGIN_FAILED, 3, p);
+		p[1] = dom_num(x, c->lockout_threshold);
+		p[2] = dom_num(x, c->lockout_sec);
+		(void)dom_run(x, STMT_USER_LOGIN_FAILED, 3, p);
 	}
 	(void)audit(x, "auth.login_failed", 0, uid, email, "user", uid, org, d);
 	json_object_put(d);
 	return IAM_E_INVALID_CREDENTIALS;
 }
 
+/* The user's role slugs, comma-separated, from a sanitised user. */
+static const char *
+user_roles_csv(struct actx *x, json_object *u)
+{
+	json_object	*a = json_object_object_get(u, "roles");
+	struct buf	 b;
+	size_t		 i;
+
+	buf_init(&b, x->a);
+	for (i = 0; i < json_object_array_length(a); i++)
+		buf_printf(&b, "%s%s", i ? "," : "", json_object_get_string(
+		    json_object_array_get_idx(a, i)));
+	return b.oom ? "" : b.len ? b.data : "";
+}
+
 /* Issues a session, a refresh family and an access token for a login. */
-static enum iam_err
-start_session(struct actx *x, const char *uid, const char *org,
+enum iam_err
+dom_start_session(struct actx *x, const char *uid, const char *org,
     const char *email, const char *action, struct tokens *t)
 {
 	const struct config	*c = x->w->cfg;
@@ -355,15 +484,15 @@ start_session(struct actx *x, const char *uid, const char *org,
 	PGresult		*r;
 	enum iam_err		 e;
 
-	if ((e = begin(x)) != IAM_OK)
+	if ((e = dom_begin(x)) != IAM_OK)
 		return e;
 	p[0] = uid;
 	p[1] = x->ip;
 	if (strcmp(action, "auth.login") == 0 &&
-	    (e = run(x, STMT_USER_LOGIN_OK, 2, p)) != IAM_OK)
+	    (e = dom_run(x, STMT_USER_LOGIN_OK, 2, p)) != IAM_OK)
 		goto out;
 	p[0] = uid;
-	p[1] = num(x, c->jwt_refresh_expires_in);
+	p[1] = dom_num(x, c->jwt_refresh_expires_in);
 	p[2] = x->ip;
 	p[3] = x->ua;
 	if ((r = store_exec(&x->w->db, STMT_SESSION_INSERT, 4, p)) == NULL) {
@@ -380,13 +509,12 @@ start_session(struct actx *x, const char *uid, const char *org,
 		e = IAM_E_SERVICE_UNAVAILABLE;
 		goto out;
 	}
-	if ((e = commit(x)) != IAM_OK)
+	if ((e = dom_commit(x)) != IAM_OK)
 		goto out;
 	x->sid = sid;
-	if ((e = access_token(x, uid, org, sid, t)) != IAM_OK)
+	if ((t->user = acct_user(x, uid, 0, &e)) == NULL)
 		return e;
-	t->user = acct_user(x, uid, 0, &e);
-	return t->user != NULL ? IAM_OK : e;
+	return access_token(x, uid, org, sid, user_roles_csv(x, t->user), t);
 out:
 	store_rollback(&x->w->db);
 	return e;
@@ -455,13 +583,13 @@ acct_login(struct actx *x, const char *email, const char *password,
 	if (crypto_password_params(stored, &n, &rr, &pp) == 0 &&
 	    (n != (uint64_t)c->scrypt_n || rr != (uint32_t)c->scrypt_r ||
 	    pp != (uint32_t)c->scrypt_p) &&
-	    (hash = hash_password(x, password)) != NULL) {
+	    (hash = dom_hash_password(x, password)) != NULL) {
 		p[0] = uid;
 		p[1] = hash;
-		(void)run(x, STMT_USER_SET_HASH, 2, p);
+		(void)dom_run(x, STMT_USER_SET_HASH, 2, p);
 	}
 	metrics_event(EV_LOGIN_OK);
-	return start_session(x, uid, org, email, "auth.login", t);
+	return dom_start_session(x, uid, org, email, "auth.login", t);
 }
 
 enum iam_err
@@ -469,15 +597,16 @@ acct_refresh(struct actx *x, const char *refresh, struct tokens *t)
 {
 	const char	*p[2];
 	char		*hash, *id, *family, *sid, *uid, *email, *org, *nid;
+	char		*roles;
 	int		 spent, expired, ended, inactive;
 	int64_t		 exp;
 	PGresult	*r;
 	enum iam_err	 e;
 	json_object	*d;
 
-	if ((hash = secret_hash(x, refresh)) == NULL)
+	if ((hash = dom_secret_hash(x, refresh)) == NULL)
 		return IAM_E_INTERNAL;
-	if ((e = begin(x)) != IAM_OK)
+	if ((e = dom_begin(x)) != IAM_OK)
 		return e;
 	/* The row lock makes concurrent refreshes of one token take turns. */
 	if ((r = store_exec(&x->w->db, STMT_REFRESH_LOOKUP, 1,
@@ -503,26 +632,27 @@ acct_refresh(struct actx *x, const char *refresh, struct tokens *t)
 	exp = atoll(PQgetvalue(r, 0, 10));
 	email = arena_strdup(x->a, PQgetvalue(r, 0, 11));
 	org = arena_strdup(x->a, PQgetvalue(r, 0, 12));
+	roles = arena_strdup(x->a, PQgetvalue(r, 0, 13));
 	PQclear(r);
 	if (spent) {
 		/* A spent token came back: someone holds a copy.  End the
 		 * whole family and its session, and say so. */
 		p[0] = family;
-		if ((e = run(x, STMT_REFRESH_REVOKE_FAMILY, 1, p)) != IAM_OK)
+		if ((e = dom_run(x, STMT_REFRESH_REVOKE_FAMILY, 1, p)) != IAM_OK)
 			goto out;
 		p[0] = sid;
 		p[1] = uid;
-		if ((e = run(x, STMT_SESSION_REVOKE, 2, p)) != IAM_OK)
+		if ((e = dom_run(x, STMT_SESSION_REVOKE, 2, p)) != IAM_OK)
 			goto out;
 		d = json_object_new_object();
-		json_object_object_add(d, "family", js(family));
+		json_object_object_add(d, "family", dom_str(family));
 		(void)audit(x, "token.reuse_detected", 0, uid, email,
 		    "session", sid, org, d);
 		json_object_put(d);
 		metrics_event(EV_TOKEN_REVOKED);
 		log_kv(LOG_WARN, "security.refresh_reuse", "ip", x->ip,
 		    LOG_END);
-		if ((e = commit(x)) == IAM_OK)
+		if ((e = dom_commit(x)) == IAM_OK)
 			e = IAM_E_INVALID_TOKEN;
 		goto out;
 	}
@@ -535,20 +665,20 @@ acct_refresh(struct actx *x, const char *refresh, struct tokens *t)
 		goto out;
 	p[0] = id;
 	p[1] = nid;
-	if ((e = run(x, STMT_REFRESH_MARK_REPLACED, 2, p)) != IAM_OK)
+	if ((e = dom_run(x, STMT_REFRESH_MARK_REPLACED, 2, p)) != IAM_OK)
 		goto out;
 	if (audit(x, "token.refresh", 1, uid, email, "session", sid, org,
 	    NULL) == -1) {
 		e = IAM_E_SERVICE_UNAVAILABLE;
 		goto out;
 	}
-	if ((e = commit(x)) != IAM_OK)
+	if ((e = dom_commit(x)) != IAM_OK)
 		goto out;
 	metrics_event(EV_TOKEN_REFRESHED);
 	x->sid = sid;
 	/* A new pair is the answer; the user is not read again. */
 	t->user = NULL;
-	return access_token(x, uid, org, sid, t);
+	return access_token(x, uid, org, sid, roles, t);
 out:
 	store_rollback(&x->w->db);
 	return e;
@@ -561,9 +691,9 @@ end_session(struct actx *x, const char *sid, const char *uid)
 	const char	*p[2] = { sid, uid };
 	enum iam_err	 e;
 
-	if ((e = run(x, STMT_SESSION_REVOKE, 2, p)) != IAM_OK)
+	if ((e = dom_run(x, STMT_SESSION_REVOKE, 2, p)) != IAM_OK)
 		return e;
-	return run(x, STMT_SESSION_REVOKE_TOKENS, 1, p);
+	return dom_run(x, STMT_SESSION_REVOKE_TOKENS, 1, p);
 }
 
 enum iam_err
@@ -574,10 +704,10 @@ acct_logout(struct actx *x, const char *refresh)
 	PGresult	*r;
 	enum iam_err	 e;
 
-	if ((e = begin(x)) != IAM_OK)
+	if ((e = dom_begin(x)) != IAM_OK)
 		return e;
 	if (refresh != NULL) {
-		if ((hash = secret_hash(x, refresh)) == NULL) {
+		if ((hash = dom_secret_hash(x, refresh)) == NULL) {
 			e = IAM_E_INTERNAL;
 			goto out;
 		}
@@ -604,7 +734,7 @@ acct_logout(struct actx *x, const char *refresh)
 	(void)audit(x, "auth.logout", 1, uid, NULL, "session", sid, x->org_id,
 	    NULL);
 	metrics_event(EV_TOKEN_REVOKED);
-	e = commit(x);
+	e = dom_commit(x);
 out:
 	if (e != IAM_OK)
 		store_rollback(&x->w->db);
@@ -612,20 +742,20 @@ out:
 }
 
 /* Ends every session of uid, or every one but keep (open transaction). */
-static enum iam_err
-end_all(struct actx *x, const char *uid, const char *keep)
+enum iam_err
+dom_end_all(struct actx *x, const char *uid, const char *keep)
 {
 	const char	*p[2] = { uid, keep };
 	enum iam_err	 e;
 
 	if (keep == NULL) {
-		if ((e = run(x, STMT_USER_REVOKE_SESSIONS, 1, p)) != IAM_OK)
+		if ((e = dom_run(x, STMT_USER_REVOKE_SESSIONS, 1, p)) != IAM_OK)
 			return e;
-		return run(x, STMT_USER_REVOKE_TOKENS, 1, p);
+		return dom_run(x, STMT_USER_REVOKE_TOKENS, 1, p);
 	}
-	if ((e = run(x, STMT_USER_REVOKE_OTHER_SESSIONS, 2, p)) != IAM_OK)
+	if ((e = dom_run(x, STMT_USER_REVOKE_OTHER_SESSIONS, 2, p)) != IAM_OK)
 		return e;
-	return run(x, STMT_USER_REVOKE_OTHER_TOKENS, 2, p);
+	return dom_run(x, STMT_USER_REVOKE_OTHER_TOKENS, 2, p);
 }
 
 /* Ends the caller's sessions (all, or all but keep), audited as action. */
@@ -634,12 +764,12 @@ end_caller_sessions(struct actx *x, const char *keep, const char *action)
 {
 	enum iam_err	e;
 
-	if ((e = begin(x)) != IAM_OK)
+	if ((e = dom_begin(x)) != IAM_OK)
 		return e;
-	if ((e = end_all(x, x->user_id, keep)) == IAM_OK) {
+	if ((e = dom_end_all(x, x->user_id, keep)) == IAM_OK) {
 		(void)audit(x, action, 1, x->user_id, NULL, "user", x->user_id,
 		    x->org_id, NULL);
-		e = commit(x);
+		e = dom_commit(x);
 	}
 	if (e != IAM_OK)
 		store_rollback(&x->w->db);
@@ -659,7 +789,7 @@ consume(struct actx *x, const char *token, const char *purpose, char **uid)
 	const char	*p[2];
 	PGresult	*r;
 
-	if ((p[0] = secret_hash(x, token)) == NULL)
+	if ((p[0] = dom_secret_hash(x, token)) == NULL)
 		return IAM_E_INTERNAL;
 	p[1] = purpose;
 	if ((r = store_exec(&x->w->db, STMT_EMAIL_TOKEN_CONSUME, 2, p)) ==
@@ -681,14 +811,14 @@ acct_verify_email(struct actx *x, const char *token)
 	char		*uid;
 	enum iam_err	 e;
 
-	if ((e = begin(x)) != IAM_OK)
+	if ((e = dom_begin(x)) != IAM_OK)
 		return e;
 	if ((e = consume(x, token, "verify", &uid)) != IAM_OK ||
-	    (e = run(x, STMT_USER_VERIFY_EMAIL, 1, (const char **)&uid)) !=
+	    (e = dom_run(x, STMT_USER_VERIFY_EMAIL, 1, (const char **)&uid)) !=
 	    IAM_OK)
 		goto out;
 	(void)audit(x, "email.verify", 1, uid, NULL, "user", uid, NULL, NULL);
-	e = commit(x);
+	e = dom_commit(x);
 out:
 	if (e != IAM_OK)
 		store_rollback(&x->w->db);
@@ -728,10 +858,10 @@ mail_if_known(struct actx *x, const char *email, const char *purpose)
 
 	if ((found = find_email(x, email, &uid, &addr, &verified, &org)) < 0)
 		return IAM_E_SERVICE_UNAVAILABLE;
-	if ((e = begin(x)) != IAM_OK)
+	if ((e = dom_begin(x)) != IAM_OK)
 		return e;
 	if (found && !(verified && strcmp(purpose, "verify") == 0)) {
-		if ((e = send_token_mail(x, uid, addr, purpose)) != IAM_OK)
+		if ((e = dom_token_mail(x, uid, addr, purpose)) != IAM_OK)
 			goto out;
 		(void)audit(x, strcmp(purpose, "verify") == 0 ?
 		    "email.verification_sent" : "password.reset_requested", 1,
@@ -740,7 +870,7 @@ mail_if_known(struct actx *x, const char *email, const char *purpose)
 		(void)audit(x, strcmp(purpose, "verify") == 0 ?
 		    "email.verification_sent" : "password.reset_requested", 0,
 		    NULL, NULL, NULL, NULL, NULL, NULL);
-	e = commit(x);
+	e = dom_commit(x);
 out:
 	if (e != IAM_OK)
 		store_rollback(&x->w->db);
@@ -766,22 +896,26 @@ acct_reset_password(struct actx *x, const char *token, const char *password)
 	char		*uid, *hash;
 	json_object	*u;
 	enum iam_err	 e;
+	struct pwpolicy	 pol;
 
 	/* Policy first, so a weak password does not burn the token. */
-	if ((e = password_policy(x, password, NULL, &why)) != IAM_OK) {
+	if ((e = password_policy(x, NULL, password, NULL, &why)) != IAM_OK) {
 		x->field = "password";
 		x->message = why;
 		return e;
 	}
-	if ((hash = hash_password(x, password)) == NULL)
+	if ((hash = dom_hash_password(x, password)) == NULL)
 		return IAM_E_INTERNAL;
-	if ((e = begin(x)) != IAM_OK)
+	if ((e = dom_begin(x)) != IAM_OK)
 		return e;
 	if ((e = consume(x, token, "reset", &uid)) != IAM_OK)
 		goto out;
-	if ((u = acct_user(x, uid, 0, &e)) == NULL)
+	if ((u = acct_user(x, uid, 0, &e)) == NULL ||
+	    (e = acct_org_policy(x, json_object_get_string(
+	    json_object_object_get(json_object_object_get(u, "organisation"),
+	    "id")), &pol)) != IAM_OK)
 		goto out;
-	if (password_policy(x, password, json_object_get_string(
+	if (password_policy(x, &pol, password, json_object_get_string(
 	    json_object_object_get(u, "email")), &why) != IAM_OK) {
 		x->field = "password";
 		x->message = why;
@@ -790,20 +924,20 @@ acct_reset_password(struct actx *x, const char *token, const char *password)
 	}
 	p[0] = uid;
 	p[1] = hash;
-	if ((e = run(x, STMT_USER_RESET_PASSWORD, 2, p)) != IAM_OK ||
-	    (e = end_all(x, uid, NULL)) != IAM_OK)
+	if ((e = dom_run(x, STMT_USER_RESET_PASSWORD, 2, p)) != IAM_OK ||
+	    (e = dom_end_all(x, uid, NULL)) != IAM_OK)
 		goto out;
 	(void)audit(x, "password.reset", 1, uid, NULL, "user", uid, NULL,
 	    NULL);
-	e = commit(x);
+	e = dom_commit(x);
 out:
 	if (e != IAM_OK)
 		store_rollback(&x->w->db);
 	return e;
 }
 
-static void
-put_cb(void *o)
+void
+dom_put(void *o)
 {
 	json_object_put(o);
 }
@@ -821,6 +955,7 @@ acct_user(struct actx *x, const char *uid, int with_permissions,
 {
 	json_object	*u, *o, *prof;
 	PGresult	*r;
+	size_t		 i;
 
 	if ((r = store_exec(&x->w->db, STMT_USER_GET, 1, &uid)) == NULL) {
 		*err = IAM_E_SERVICE_UNAVAILABLE;
@@ -832,37 +967,42 @@ acct_user(struct actx *x, const char *uid, int with_permissions,
 		return NULL;
 	}
 	u = json_object_new_object();
-	json_object_object_add(u, "id", js(PQgetvalue(r, 0, 0)));
-	json_object_object_add(u, "email", js(PQgetvalue(r, 0, 1)));
+	json_object_object_add(u, "id", dom_str(PQgetvalue(r, 0, 0)));
+	json_object_object_add(u, "email", dom_str(PQgetvalue(r, 0, 1)));
 	json_object_object_add(u, "emailVerified",
 	    json_object_new_boolean(PQgetvalue(r, 0, 2)[0] == 't'));
-	json_object_object_add(u, "status", js(PQgetvalue(r, 0, 3)));
+	json_object_object_add(u, "status", dom_str(PQgetvalue(r, 0, 3)));
 	o = json_object_new_object();
-	json_object_object_add(o, "id", js(PQgetvalue(r, 0, 4)));
-	json_object_object_add(o, "slug", js(PQgetvalue(r, 0, 5)));
-	json_object_object_add(o, "name", js(PQgetvalue(r, 0, 6)));
+	json_object_object_add(o, "id", dom_str(PQgetvalue(r, 0, 4)));
+	json_object_object_add(o, "slug", dom_str(PQgetvalue(r, 0, 5)));
+	json_object_object_add(o, "name", dom_str(PQgetvalue(r, 0, 6)));
 	json_object_object_add(u, "organisation", o);
-	/* Roles arrive with the organisations issue; none are held yet. */
-	json_object_object_add(u, "roles", json_object_new_array());
+	json_object_object_add(u, "roles", dom_csv_array(PQgetvalue(r, 0, 16)));
 	prof = json_object_new_object();
-	json_object_object_add(prof, "firstName", js(PQgetvalue(r, 0, 7)));
-	json_object_object_add(prof, "lastName", js(PQgetvalue(r, 0, 8)));
-	json_object_object_add(prof, "phone", js(PQgetvalue(r, 0, 9)));
+	json_object_object_add(prof, "firstName", dom_str(PQgetvalue(r, 0, 7)));
+	json_object_object_add(prof, "lastName", dom_str(PQgetvalue(r, 0, 8)));
+	json_object_object_add(prof, "phone", dom_str(PQgetvalue(r, 0, 9)));
 	json_object_object_add(prof, "preferences",
 	    stored_json(PQgetvalue(r, 0, 10)));
 	json_object_object_add(prof, "addresses",
 	    stored_json(PQgetvalue(r, 0, 11)));
 	json_object_object_add(u, "profile", prof);
 	json_object_object_add(u, "mfaEnabled", json_object_new_boolean(0));
-	json_object_object_add(u, "createdAt", rfc3339(PQgetvalue(r, 0, 12)));
-	json_object_object_add(u, "updatedAt", rfc3339(PQgetvalue(r, 0, 13)));
+	json_object_object_add(u, "createdAt", dom_time(PQgetvalue(r, 0, 12)));
+	json_object_object_add(u, "updatedAt", dom_time(PQgetvalue(r, 0, 13)));
 	json_object_object_add(u, "lastLoginAt", PQgetisnull(r, 0, 14) ?
-	    NULL : rfc3339(PQgetvalue(r, 0, 14)));
-	if (with_permissions)
-		json_object_object_add(u, "permissions",
-		    json_object_new_array());
+	    NULL : dom_time(PQgetvalue(r, 0, 14)));
+	if (with_permissions) {
+		/* Every listed permission the held set covers. */
+		o = json_object_new_array();
+		for (i = 0; i < nperm_list; i++)
+			if (perm_has(PQgetvalue(r, 0, 17), perm_list[i].name))
+				json_object_array_add(o, json_object_new_string(
+				    perm_list[i].name));
+		json_object_object_add(u, "permissions", o);
+	}
 	PQclear(r);
-	if (arena_defer(x->a, put_cb, u) == -1) {
+	if (arena_defer(x->a, dom_put, u) == -1) {
 		json_object_put(u);
 		*err = IAM_E_INTERNAL;
 		return NULL;
@@ -926,18 +1066,18 @@ acct_update_profile(struct actx *x, json_object *f)
 	p[3] = field_str(f, "phone");
 	p[4] = field_text(f, "preferences");
 	p[5] = field_text(f, "addresses");
-	if ((e = begin(x)) != IAM_OK)
+	if ((e = dom_begin(x)) != IAM_OK)
 		return e;
-	if ((e = run(x, STMT_PROFILE_UPDATE, 6, p)) == IAM_OK) {
+	if ((e = dom_run(x, STMT_PROFILE_UPDATE, 6, p)) == IAM_OK) {
 		d = json_object_new_array();
 		json_object_object_foreach(f, k, v) {
 			(void)v;
-			json_object_array_add(d, js(k));
+			json_object_array_add(d, dom_str(k));
 		}
 		(void)audit(x, "user.update", 1, x->user_id, NULL, "user",
 		    x->user_id, x->org_id, d);
 		json_object_put(d);
-		e = commit(x);
+		e = dom_commit(x);
 	}
 	if (e != IAM_OK)
 		store_rollback(&x->w->db);
@@ -951,6 +1091,7 @@ acct_change_password(struct actx *x, const char *current, const char *next)
 	char		*hash;
 	json_object	*u;
 	enum iam_err	 e;
+	struct pwpolicy	 pol;
 
 	if ((e = check_password(x, current)) != IAM_OK) {
 		if (e == IAM_E_INVALID_CREDENTIALS)
@@ -958,26 +1099,27 @@ acct_change_password(struct actx *x, const char *current, const char *next)
 			    "user", x->user_id, x->org_id, NULL);
 		return e;
 	}
-	if ((u = acct_user(x, x->user_id, 0, &e)) == NULL)
+	if ((u = acct_user(x, x->user_id, 0, &e)) == NULL ||
+	    (e = acct_org_policy(x, x->org_id, &pol)) != IAM_OK)
 		return e;
-	if ((e = password_policy(x, next, json_object_get_string(
+	if ((e = password_policy(x, &pol, next, json_object_get_string(
 	    json_object_object_get(u, "email")), &why)) != IAM_OK) {
 		x->field = "newPassword";
 		x->message = why;
 		return e;
 	}
-	if ((hash = hash_password(x, next)) == NULL)
+	if ((hash = dom_hash_password(x, next)) == NULL)
 		return IAM_E_INTERNAL;
-	if ((e = begin(x)) != IAM_OK)
+	if ((e = dom_begin(x)) != IAM_OK)
 		return e;
 	p[0] = x->user_id;
 	p[1] = hash;
-	if ((e = run(x, STMT_USER_CHANGE_PASSWORD, 2, p)) != IAM_OK ||
-	    (e = end_all(x, x->user_id, x->sid)) != IAM_OK)
+	if ((e = dom_run(x, STMT_USER_CHANGE_PASSWORD, 2, p)) != IAM_OK ||
+	    (e = dom_end_all(x, x->user_id, x->sid)) != IAM_OK)
 		goto out;
 	(void)audit(x, "password.change", 1, x->user_id, NULL, "user",
 	    x->user_id, x->org_id, NULL);
-	e = commit(x);
+	e = dom_commit(x);
 out:
 	if (e != IAM_OK)
 		store_rollback(&x->w->db);
@@ -997,13 +1139,13 @@ acct_sessions(struct actx *x, json_object **list)
 	a = json_object_new_array();
 	for (i = 0; i < PQntuples(r); i++) {
 		s = json_object_new_object();
-		json_object_object_add(s, "id", js(PQgetvalue(r, i, 0)));
-		json_object_object_add(s, "createdAt", js(PQgetvalue(r, i, 1)));
+		json_object_object_add(s, "id", dom_str(PQgetvalue(r, i, 0)));
+		json_object_object_add(s, "createdAt", dom_str(PQgetvalue(r, i, 1)));
 		json_object_object_add(s, "lastSeenAt",
-		    js(PQgetvalue(r, i, 2)));
-		json_object_object_add(s, "expiresAt", js(PQgetvalue(r, i, 3)));
-		json_object_object_add(s, "ip", js(PQgetvalue(r, i, 4)));
-		json_object_object_add(s, "userAgent", js(PQgetvalue(r, i, 5)));
+		    dom_str(PQgetvalue(r, i, 2)));
+		json_object_object_add(s, "expiresAt", dom_str(PQgetvalue(r, i, 3)));
+		json_object_object_add(s, "ip", dom_str(PQgetvalue(r, i, 4)));
+		json_object_object_add(s, "userAgent", dom_str(PQgetvalue(r, i, 5)));
 		json_object_object_add(s, "current", json_object_new_boolean(
 		    x->sid != NULL && strcmp(x->sid, PQgetvalue(r, i, 0)) == 0));
 		json_object_array_add(a, s);
@@ -1029,12 +1171,12 @@ acct_end_session(struct actx *x, const char *sid)
 	PQclear(r);
 	if (!found)
 		return IAM_E_NOT_FOUND;
-	if ((e = begin(x)) != IAM_OK)
+	if ((e = dom_begin(x)) != IAM_OK)
 		return e;
 	if ((e = end_session(x, sid, x->user_id)) == IAM_OK) {
 		(void)audit(x, "session.revoke", 1, x->user_id, NULL,
 		    "session", sid, x->org_id, NULL);
-		e = commit(x);
+		e = dom_commit(x);
 	}
 	if (e != IAM_OK)
 		store_rollback(&x->w->db);
@@ -1073,18 +1215,30 @@ acct_export(struct actx *x, json_object **doc)
 enum iam_err
 acct_delete(struct actx *x, const char *password)
 {
-	enum iam_err	e;
+	const char	*p[2] = { x->org_id, x->user_id };
+	PGresult	*r;
+	enum iam_err	 e;
+	int		 owner;
 
 	if ((e = check_password(x, password)) != IAM_OK)
 		return e;
-	if ((e = begin(x)) != IAM_OK)
+	if ((e = dom_begin(x)) != IAM_OK)
 		return e;
-	if ((e = run(x, STMT_USER_SOFT_DELETE, 1, &x->user_id)) != IAM_OK ||
-	    (e = end_all(x, x->user_id, NULL)) != IAM_OK)
+	if ((e = dom_query(x, STMT_MEMBER_GET, 2, p, &r)) != IAM_OK)
+		goto out;
+	owner = PQntuples(r) == 1 && PQgetvalue(r, 0, 4)[0] == 't';
+	PQclear(r);
+	/* The last owner may not leave its organisation without one. */
+	if ((owner && (e = dom_not_last_owner(x, x->org_id, x->user_id)) !=
+	    IAM_OK) ||
+	    (e = dom_run(x, STMT_USER_SOFT_DELETE, 1, &x->user_id)) != IAM_OK ||
+	    (e = dom_end_all(x, x->user_id, NULL)) != IAM_OK ||
+	    (e = dom_revoke(x, "user", x->user_id)) != IAM_OK)
 		goto out;
 	(void)audit(x, "user.delete", 1, x->user_id, NULL, "user", x->user_id,
 	    x->org_id, NULL);
-	e = commit(x);
+	if ((e = dom_commit(x)) == IAM_OK)
+		dom_settle(x);
 out:
 	if (e != IAM_OK)
 		store_rollback(&x->w->db);

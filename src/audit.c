@@ -33,7 +33,8 @@ audit(struct actx *x, const char *action, int success, const char *actor_id,
 	p[1] = action;
 	p[2] = category(x, action);
 	p[3] = success ? "true" : "false";
-	p[4] = actor_id != NULL ? "user" : "anonymous";
+	p[4] = actor_id != NULL ? "user" : x->actor_type != NULL ?
+	    x->actor_type : "anonymous";
 	p[5] = actor_id;
 	p[6] = actor_email;
 	p[7] = target_type;

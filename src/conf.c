@@ -16,7 +16,8 @@
 #include "conf.h"
 #include "parse.h"
 
-enum ctype { C_STR, C_INT, C_DUR, C_ENUM, C_CIDRS, C_BOOL, C_KEY32 };
+enum ctype { C_STR, C_INT, C_DUR, C_ENUM, C_CIDRS, C_BOOL, C_KEY32,
+	C_KEY32OPT };
 
 struct ckey {
 	const char	*name;
@@ -123,6 +124,27 @@ static const struct ckey keys[] = {
 	  "none (loopback relays), starttls, or tls (implicit)" },
 	{ "EMAIL_FROM", C_STR, O(email_from), "iam@localhost", 0, 0, NULL,
 	  "From address of every mail" },
+	{ "SECRET_ENCRYPTION_KEY_PREVIOUS", C_KEY32OPT, O(secret_key_prev), "",
+	  0, 0, NULL, "the key before SECRET_ENCRYPTION_KEY, read (never "
+	  "written) until rotate-encryption-key has re-sealed every secret" },
+	{ "ONBOARDING_ENABLED", C_BOOL, O(onboarding_enabled), "false", 0, 0,
+	  NULL, "POST /v1/auth/onboard creates organisations and owners" },
+	{ "INVITATION_EXPIRES_IN", C_DUR, O(invitation_expires_in), "7d", 3600,
+	  86400 * 90, NULL, "how long an invitation link is good for" },
+	{ "ADMIN_WEB_ORIGIN", C_STR, O(admin_web_origin), "", 0, 0, NULL,
+	  "comma list of origins allowed to call /v1/* from a browser (CORS)" },
+	{ "AUDIT_RETENTION_DAYS", C_INT, O(audit_retention_days), "365", 1,
+	  36500, NULL, "iamctl audit purge deletes events older than this" },
+	{ "LOG_REMOTE_URL", C_STR, O(log_remote_url), "", 0, 0, NULL,
+	  "collector that audit events are POSTed to in batches (empty: no "
+	  "export)" },
+	{ "LOG_REMOTE_API_KEY", C_STR, O(log_remote_api_key), "", 0, 0, NULL,
+	  "sent to the collector as Authorization: Bearer" },
+	{ "LOG_REMOTE_BATCH_SIZE", C_INT, O(log_remote_batch_size), "100", 1,
+	  10000, NULL, "most events in one POST" },
+	{ "LOG_REMOTE_FLUSH_INTERVAL_MS", C_INT, O(log_remote_flush_ms),
+	  "1000", 10, 3600000, NULL, "how often the exporter looks for new "
+	  "events (and the first retry delay)" },
 };
 
 #define NKEYS	(sizeof(keys) / sizeof(keys[0]))
@@ -190,6 +212,7 @@ conf_free(struct config *c)
 			    keys[i].off));
 	}
 	explicit_bzero(c->secret_key, sizeof(c->secret_key));
+	explicit_bzero(c->secret_key_prev, sizeof(c->secret_key_prev));
 	free(c->path);
 	c->path = NULL;
 }
@@ -276,6 +299,15 @@ setval(struct config *c, const struct ckey *k, const char *v)
 			return -1;
 		return 0;
 	case C_KEY32:
+		return key32(v, (unsigned char *)base);
+	case C_KEY32OPT:
+		/* 32 bytes, then the flag saying they were given */
+		if (v[0] == '\0') {
+			explicit_bzero(base, 32);
+			base[32] = 0;
+			return 0;
+		}
+		base[32] = 1;
 		return key32(v, (unsigned char *)base);
 	}
 	return -1;

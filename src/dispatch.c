@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "conf.h"
+#include "hcommon.h"
 #include "http.h"
 #include "jwt.h"
 #include "keys.h"
@@ -108,6 +109,64 @@ rate_check(struct req *r, unsigned flags)
 	return 0;
 }
 
+/*
+ * CORS for the browser admin console: only origins listed in
+ * ADMIN_WEB_ORIGIN, only under /v1/, echoed (never "*") with credentials.
+ */
+static int
+origin_allowed(const struct req *r)
+{
+	const char	*list = r->w->cfg->admin_web_origin, *p, *c;
+	size_t		 n, ol;
+
+	if (r->origin == NULL || strncmp(r->path, "/v1/", 4) != 0 ||
+	    list[0] == '\0')
+		return 0;
+	ol = strlen(r->origin);
+	for (p = list; *p != '\0'; p = c + 1) {
+		while (*p == ' ')
+			p++;
+		c = strchr(p, ',');
+		n = c ? (size_t)(c - p) : strlen(p);
+		while (n > 0 && p[n - 1] == ' ')
+			n--;
+		if (n == ol && strncmp(p, r->origin, n) == 0)
+			return 1;
+		if (c == NULL)
+			break;
+	}
+	return 0;
+}
+
+static void
+cors_headers(struct req *r)
+{
+	resp_header(r, "Access-Control-Allow-Origin", r->origin);
+	resp_header(r, "Access-Control-Allow-Credentials", "true");
+	resp_header(r, "Access-Control-Expose-Headers", "X-Request-Id, "
+	    "RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, "
+	    "Retry-After");
+}
+
+static void allow_header(struct req *, unsigned);
+
+/* A preflight: 204 with what may follow, or 403 for another origin. */
+static void
+preflight(struct req *r, unsigned allow, int allowed)
+{
+	if (!allowed) {
+		resp_error(r, IAM_E_FORBIDDEN, "Origin not allowed", NULL);
+		return;
+	}
+	resp_empty(r, 204);
+	allow_header(r, allow);
+	resp_header(r, "Access-Control-Allow-Methods",
+	    r->hdrs[r->nhdrs - 1].val);
+	resp_header(r, "Access-Control-Allow-Headers",
+	    "Authorization, Content-Type, X-CSRF-Token, X-Request-Id");
+	resp_header(r, "Access-Control-Max-Age", "600");
+}
+
 static const char *
 claim(json_object *c, const char *key)
 {
@@ -141,7 +200,7 @@ authenticate(struct req *r)
 	case -1:
 		return IAM_E_INVALID_TOKEN;
 	}
-	(void)keys_refresh(&w->keys, &w->db, cfg, now, 0);
+	(void)worker_sync(w, now);
 	rc = jwt_verify(r->a, tok, len, keys_find, &w->keys, cfg->issuer_url,
 	    cfg->jwt_audience, now, 30, &c);
 	if (rc == JWT_UNKNOWN_KID &&
@@ -163,8 +222,14 @@ authenticate(struct req *r)
 	r->user_id = claim(c, "sub");
 	r->org_id = claim(c, "org");
 	r->sid = claim(c, "sid");
+	r->iat = json_object_get_int64(json_object_object_get(c, "iat"));
 	if (r->user_id == NULL || !uuid_valid(r->user_id))
 		return IAM_E_INVALID_TOKEN;
+	if (revoke_voids(&w->revoked, r->org_id, r->user_id, r->iat)) {
+		log_kv(LOG_WARN, "security.revoked_token", "requestId", r->id,
+		    "ip", r->ip, LOG_END);
+		return IAM_E_INVALID_TOKEN;
+	}
 	return IAM_OK;
 }
 
@@ -196,8 +261,13 @@ access_log(struct req *r, uint64_t usec)
 	buf_json_str(&b, r->id, strlen(r->id));
 	buf_printf(&b, "\",\"method\":\"%s\",\"path\":\"",
 	    method_name(r->method));
-	/* The path only: a query string may carry a token. */
-	buf_json_str(&b, r->path, strlen(r->path));
+	/* The path only: a query string may carry a token, and so may a
+	 * path (an invitation's): then the route's pattern stands in. */
+	if (r->route >= 0 && strstr(routes[r->route].pattern, ":token"))
+		buf_json_str(&b, routes[r->route].pattern,
+		    strlen(routes[r->route].pattern));
+	else
+		buf_json_str(&b, r->path, strlen(r->path));
 	buf_printf(&b, "\",\"status\":%d,\"durationMs\":%.3f,\"bytes\":%zu,"
 	    "\"ip\":\"", r->status, (double)usec / 1000.0, r->body.len);
 	buf_json_str(&b, r->ip, strlen(r->ip));
@@ -217,6 +287,7 @@ answer(struct req *r)
 	enum iam_err		 e;
 	unsigned		 allow, flags;
 	long			 idx;
+	int			 cors;
 
 	if ((e = http_parse(r)) != IAM_OK) {
 		resp_error(r, e, "Malformed request path, query or cookie",
@@ -225,8 +296,17 @@ answer(struct req *r)
 	}
 	idx = route_find(r->a, r->method, r->path, &r->params, &allow);
 	flags = idx >= 0 ? routes[idx].flags : 0;
+	if (idx >= 0)
+		r->route = idx;
+	if ((cors = origin_allowed(r)) && !(flags & R_NOCORS))
+		cors_headers(r);
 	if (!rate_check(r, flags))
 		return;
+	if (r->method == M_OPTIONS && idx == -2 && r->origin != NULL &&
+	    req_param(r, "HTTP_ACCESS_CONTROL_REQUEST_METHOD") != NULL) {
+		preflight(r, allow, cors);
+		return;
+	}
 	if ((e = http_body(r, &msg)) != IAM_OK) {
 		resp_error(r, e, msg, NULL);
 		return;
@@ -249,6 +329,12 @@ answer(struct req *r)
 			resp_error(r, e, NULL, NULL);
 			return;
 		}
+	}
+	/* Permissions: from the database as it is now, not from the token. */
+	if ((rt->perm != NULL || (rt->flags & R_SYSTEM)) &&
+	    (e = hc_authorise(r, rt)) != IAM_OK) {
+		resp_error(r, e, NULL, NULL);
+		return;
 	}
 	r->status = 0;
 	e = rt->handler(r);

@@ -2,9 +2,12 @@
  * h_auth.c: /v1/auth.  Each handler declares its fields, calls the
  * account rules and shapes the answer of API.md.
  */
+#include "admin.h"
+#include "conf.h"
 #include "handlers.h"
 #include "hcommon.h"
 #include "validate.h"
+#include "worker.h"
 
 #define NF(spec)	(sizeof(spec) / sizeof(spec[0]))
 
@@ -199,4 +202,37 @@ auth_reset_password(struct req *r)
 		return hc_fail(r, &x, e);
 	resp_data(r, 200, message("Password changed; sign in again"));
 	return IAM_OK;
+}
+
+enum iam_err
+auth_onboard(struct req *r)
+{
+	static const struct field spec[] = {
+		{ "organisation", F_OBJECT, 1, 0 },
+		{ "email", F_EMAIL, 1, 0 },
+		{ "password", F_SECRET, 1, 1024 },
+		{ "firstName", F_STRING, 1, 100 },
+		{ "lastName", F_STRING, 1, 100 },
+	};
+	static const struct field org_spec[] = {
+		{ "name", F_STRING, 1, 100 },
+		{ "slug", F_STRING, 1, 63 },
+	};
+	json_object	*v[NF(spec)], *ov[NF(org_spec)], *o = NULL;
+	struct actx	 x;
+	enum iam_err	 e;
+
+	/* Off: the route does not exist. */
+	if (!r->w->cfg->onboarding_enabled)
+		return IAM_E_NOT_FOUND;
+	if ((e = req_fields(r, spec, NF(spec), v)) != IAM_OK)
+		return e;
+	if ((e = req_fields_in(r, v[0], "organisation.", org_spec,
+	    NF(org_spec), ov)) != IAM_OK ||
+	    (e = hc_nonempty(r, ov[0], "organisation.name")) != IAM_OK)
+		return e;
+	hc_actx(&x, r);
+	if ((e = org_onboard(&x, r->json, &o)) != IAM_OK)
+		return hc_fail(r, &x, e);
+	return hc_data(r, 201, o);
 }

@@ -14,7 +14,7 @@ keys_jwks(struct req *r)
 {
 	struct worker	*w = r->w;
 
-	if (keys_refresh(&w->keys, &w->db, w->cfg, time(NULL), 0) == -1 &&
+	if (worker_sync(w, time(NULL)) == -1 &&
 	    w->keys.jwks == NULL)
 		return IAM_E_SERVICE_UNAVAILABLE;
 	if (w->keys.jwks == NULL)

@@ -4,6 +4,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "log.h"
+#include "parse.h"
+#include "perm.h"
+
 #include "hcommon.h"
 
 void
@@ -17,6 +21,8 @@ hc_actx(struct actx *x, struct req *r)
 	x->user_id = r->user_id;
 	x->org_id = r->org_id;
 	x->sid = r->sid;
+	x->perms = r->perms;
+	x->email = r->email;
 }
 
 enum iam_err
@@ -40,7 +46,7 @@ hc_fail(struct req *r, const struct actx *x, enum iam_err e)
 		resp_field_error(r, e, x->field, x->message ? x->message :
 		    iam_err_message(e));
 	else
-		resp_error(r, e, NULL, NULL);
+		resp_error(r, e, x->message, NULL);
 	return e;
 }
 
@@ -55,4 +61,110 @@ hc_empty(struct req *r, enum iam_err (*fn)(struct actx *))
 		return hc_fail(r, &x, e);
 	resp_empty(r, 204);
 	return IAM_OK;
+}
+
+enum iam_err
+hc_authorise(struct req *r, const struct route *rt)
+{
+	struct actx	x;
+	struct caller	c;
+	enum iam_err	e;
+
+	hc_actx(&x, r);
+	if ((e = acct_caller(&x, &c)) != IAM_OK)
+		return e;
+	r->perms = c.perms;
+	r->email = c.email;
+	r->system_admin = c.system_admin;
+	if (((rt->flags & R_SYSTEM) && !c.system_admin) ||
+	    (rt->perm != NULL && !perm_has(c.perms, rt->perm))) {
+		log_kv(LOG_WARN, "security.forbidden", "requestId", r->id,
+		    "user", r->user_id, "route", rt->pattern, LOG_END);
+		return IAM_E_FORBIDDEN;
+	}
+	return IAM_OK;
+}
+
+const char *
+hc_query(struct req *r, const char *name)
+{
+	const char	*v = kv_get(&r->query, name);
+
+	return v != NULL && *v != '\0' ? v : NULL;
+}
+
+enum iam_err
+hc_page(struct req *r, struct page *pg)
+{
+	const char	*v;
+
+	pg->page = 1;
+	pg->limit = 50;
+	if ((v = kv_get(&r->query, "page")) != NULL &&
+	    parse_int(v, 1, 1000000, &pg->page) == -1) {
+		resp_field_error(r, IAM_E_VALIDATION, "page",
+		    "page must be a whole number from 1");
+		return IAM_E_VALIDATION;
+	}
+	if ((v = kv_get(&r->query, "limit")) != NULL &&
+	    parse_int(v, 1, 100, &pg->limit) == -1) {
+		resp_field_error(r, IAM_E_VALIDATION, "limit",
+		    "limit must be a whole number from 1 to 100");
+		return IAM_E_VALIDATION;
+	}
+	return IAM_OK;
+}
+
+void
+hc_list(struct req *r, const struct page *pg, json_object *items,
+    int64_t total)
+{
+	json_object	*doc, *meta;
+
+	meta = json_object_new_object();
+	json_object_object_add(meta, "page", json_object_new_int64(pg->page));
+	json_object_object_add(meta, "limit",
+	    json_object_new_int64(pg->limit));
+	json_object_object_add(meta, "total", json_object_new_int64(total));
+	json_object_object_add(meta, "pages", json_object_new_int64(
+	    (total + pg->limit - 1) / pg->limit));
+	doc = json_object_new_object();
+	json_object_object_add(doc, "success", json_object_new_boolean(1));
+	json_object_object_add(doc, "data", json_object_get(items));
+	json_object_object_add(doc, "meta", meta);
+	resp_json(r, 200, doc);
+}
+
+const char *
+hc_uuid(struct req *r, const char *name)
+{
+	const char	*v = kv_get(&r->params, name);
+
+	return v != NULL && uuid_valid(v) ? v : NULL;
+}
+
+enum iam_err
+hc_data(struct req *r, int status, json_object *data)
+{
+	resp_data(r, status, json_object_get(data));
+	return IAM_OK;
+}
+
+enum iam_err
+hc_nonempty(struct req *r, json_object *v, const char *name)
+{
+	if (v == NULL || json_object_get_string_len(v) > 0)
+		return IAM_OK;
+	resp_field_error(r, IAM_E_VALIDATION, name, arena_printf(r->a,
+	    "%s must not be empty", name));
+	return IAM_E_VALIDATION;
+}
+
+enum iam_err
+hc_answer(struct req *r, struct actx *x, enum iam_err e, json_object **o,
+    int status)
+{
+	if (e != IAM_OK)
+		return hc_fail(r, x, e);
+	return hc_data(r, status, *o);
 }

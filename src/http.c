@@ -57,6 +57,7 @@ http_parse(struct req *r)
 	    ipbuf, 64);
 	r->user_agent = req_param(r, "HTTP_USER_AGENT");
 	r->authorization = req_param(r, "HTTP_AUTHORIZATION");
+	r->origin = req_param(r, "HTTP_ORIGIN");
 
 	if ((p = req_param(r, "DOCUMENT_URI")) == NULL &&
 	    ((p = req_param(r, "PATH_INFO")) == NULL || *p == '\0'))

@@ -12,12 +12,17 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <signal.h>
+
+#include "admin.h"
 #include "conf.h"
+#include "export.h"
 #include "keys.h"
 #include "log.h"
 #include "store.h"
 #include "migrate.h"
 #include "parse.h"
+#include "worker.h"
 
 static const char *confpath;
 
@@ -37,6 +42,37 @@ usage(FILE *f)
 	    "                     at once on SIGHUP)\n"
 	    "  config check       check the configuration\n"
 	    "  config keys        list every configuration key\n"
+	    "  create-admin --email EMAIL\n"
+	    "                     a system administrator, owner of the\n"
+	    "                     default organisation; the password is the\n"
+	    "                     first line of standard input\n"
+	    "  org create --name NAME --slug SLUG\n"
+	    "  org list [--status active|suspended]\n"
+	    "  user list [--org ID] [--search TEXT] [--limit N]\n"
+	    "  user show ID|EMAIL\n"
+	    "  user suspend ID|EMAIL\n"
+	    "  revoke-tokens [--org ID | --user ID]\n"
+	    "                     end every session and token (all, or one\n"
+	    "                     organisation's, or one user's), access\n"
+	    "                     tokens included\n"
+	    "  force-password-reset\n"
+	    "                     every user must reset; every session ends\n"
+	    "  rotate-signing-key withdraw every signing key now (their\n"
+	    "                     tokens stop verifying); a new one signs\n"
+	    "  rotate-encryption-key\n"
+	    "                     re-seal every stored secret under\n"
+	    "                     SECRET_ENCRYPTION_KEY (the old key in\n"
+	    "                     SECRET_ENCRYPTION_KEY_PREVIOUS)\n"
+	    "  audit verify       walk the hash chain; exit 1 if broken\n"
+	    "  audit purge [--days N]\n"
+	    "                     delete events older than N days (default\n"
+	    "                     AUDIT_RETENTION_DAYS), anchoring the chain\n"
+	    "  audit export [--follow]\n"
+	    "                     ship events to LOG_REMOTE_URL (once, or\n"
+	    "                     until SIGTERM)\n"
+	    "\n"
+	    "Each command takes --help.  Exit status: 0 done, 1 failed, 2\n"
+	    "misuse, 3 (migrate status) pending, 4 not found, 5 conflict.\n"
 	    "\n"
 	    "The configuration is read from -c, $IAM_CONF, var/iam.conf,\n"
 	    "conf/iam.conf or /etc/iam/iam.conf, then the environment.\n");
@@ -187,6 +223,448 @@ cmd_config(int argc, char *argv[])
 	return 0;
 }
 
+/* A domain context for the operator: acting as the system, with every
+ * permission, in organisation org (may be NULL). */
+struct op {
+	struct config	cfg;
+	struct worker	w;
+	struct actx	x;
+};
+
+static volatile sig_atomic_t	stop;
+
+static void
+on_term(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static int
+op_open(struct op *o, int no_timeout)
+{
+	memset(o, 0, sizeof(*o));
+	if (load(&o->cfg) == -1)
+		return -1;
+	if (no_timeout)
+		o->cfg.db_statement_timeout = 0;
+	log_init(LOG_ERROR, "iamctl");
+	o->w.cfg = &o->cfg;
+	store_init(&o->w.db, &o->cfg);
+	arena_init(&o->w.arena, 0);
+	if (store_ready(&o->w.db) != 1) {
+		fprintf(stderr, "iamctl: database unavailable\n");
+		store_close(&o->w.db);
+		arena_free(&o->w.arena);
+		conf_free(&o->cfg);
+		return -1;
+	}
+	o->x.w = &o->w;
+	o->x.a = &o->w.arena;
+	o->x.ip = "local";
+	o->x.ua = "iamctl";
+	o->x.perms = "*";
+	o->x.actor_type = "system";
+	return 0;
+}
+
+static void
+op_close(struct op *o)
+{
+	keys_free(&o->w.keys);
+	revoke_free(&o->w.revoked);
+	store_close(&o->w.db);
+	arena_free(&o->w.arena);
+	conf_free(&o->cfg);
+}
+
+/* Maps a domain error to a message and an exit status. */
+static int
+fail(struct op *o, enum iam_err e)
+{
+	fprintf(stderr, "iamctl: %s%s%s\n", o->x.message ? o->x.message :
+	    iam_err_message(e), o->x.field ? " (" : "", o->x.field ?
+	    o->x.field : "");
+	switch (e) {
+	case IAM_E_NOT_FOUND:
+		return 4;
+	case IAM_E_CONFLICT:
+	case IAM_E_EMAIL_EXISTS:
+		return 5;
+	case IAM_E_VALIDATION:
+	case IAM_E_WEAK_PASSWORD:
+		return 2;
+	default:
+		return 1;
+	}
+}
+
+static void
+print_json(json_object *j)
+{
+	printf("%s\n", json_object_to_json_string_ext(j,
+	    JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+}
+
+/* The value after flag name in argv, or def. */
+static const char *
+opt(int argc, char *argv[], const char *name, const char *def)
+{
+	int	i;
+
+	for (i = 0; i + 1 < argc; i++)
+		if (strcmp(argv[i], name) == 0)
+			return argv[i + 1];
+	return def;
+}
+
+static int
+wants_help(int argc, char *argv[])
+{
+	int	i;
+
+	for (i = 0; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0 ||
+		    strcmp(argv[i], "-h") == 0)
+			return 1;
+	return 0;
+}
+
+/* Checks that argv holds only the flags listed (each with a value). */
+static int
+flags_ok(int argc, char *argv[], const char *const *allowed)
+{
+	int	i;
+	size_t	j;
+
+	for (i = 0; i < argc; i += 2) {
+		for (j = 0; allowed[j] != NULL; j++)
+			if (strcmp(argv[i], allowed[j]) == 0)
+				break;
+		if (allowed[j] == NULL || i + 1 >= argc) {
+			fprintf(stderr, "iamctl: unexpected argument %s\n",
+			    argv[i]);
+			return 0;
+		}
+	}
+	return 1;
+}
+
+static int
+cmd_create_admin(int argc, char *argv[])
+{
+	static const char *const allowed[] = { "--email", NULL };
+	const char	*email = opt(argc, argv, "--email", NULL);
+	char		 pw[1100], *uid, *nl;
+	struct op	 o;
+	enum iam_err	 e;
+	int		 rc;
+
+	if (wants_help(argc, argv)) {
+		printf("usage: iamctl create-admin --email EMAIL < password\n"
+		    "Creates a verified system administrator who owns the "
+		    "default organisation.\nThe password is the first line "
+		    "of standard input.\n");
+		return 0;
+	}
+	if (!flags_ok(argc, argv, allowed) || email == NULL ||
+	    !email_valid(email)) {
+		fprintf(stderr, "iamctl: create-admin needs --email with a "
+		    "valid address\n");
+		return 2;
+	}
+	if (fgets(pw, sizeof(pw), stdin) == NULL) {
+		fprintf(stderr, "iamctl: no password on standard input\n");
+		return 2;
+	}
+	if ((nl = strchr(pw, '\n')) != NULL)
+		*nl = '\0';
+	if (strlen(pw) > 1024) {
+		explicit_bzero(pw, sizeof(pw));
+		fprintf(stderr, "iamctl: password too long\n");
+		return 2;
+	}
+	if (op_open(&o, 0) == -1) {
+		explicit_bzero(pw, sizeof(pw));
+		return 1;
+	}
+	e = member_create_admin(&o.x, email, pw, &uid);
+	explicit_bzero(pw, sizeof(pw));
+	rc = e == IAM_OK ? 0 : fail(&o, e);
+	if (rc == 0)
+		printf("created system administrator %s (%s)\n", email, uid);
+	op_close(&o);
+	return rc;
+}
+
+static int
+cmd_org(int argc, char *argv[])
+{
+	static const char *const allowed_c[] = { "--name", "--slug", NULL };
+	static const char *const allowed_l[] = { "--status", NULL };
+	struct op	 o;
+	struct listq	 lq;
+	json_object	*body, *out = NULL;
+	enum iam_err	 e;
+	int		 rc;
+
+	if (argc < 1 || wants_help(argc, argv)) {
+		printf("usage: iamctl org create --name NAME --slug SLUG\n"
+		    "       iamctl org list [--status active|suspended]\n");
+		return argc < 1 ? 2 : 0;
+	}
+	if (strcmp(argv[0], "create") == 0) {
+		if (!flags_ok(argc - 1, argv + 1, allowed_c) ||
+		    opt(argc, argv, "--name", NULL) == NULL ||
+		    opt(argc, argv, "--slug", NULL) == NULL) {
+			fprintf(stderr, "iamctl: org create needs --name and "
+			    "--slug\n");
+			return 2;
+		}
+		if (op_open(&o, 0) == -1)
+			return 1;
+		body = json_object_new_object();
+		json_object_object_add(body, "name", json_object_new_string(
+		    opt(argc, argv, "--name", NULL)));
+		json_object_object_add(body, "slug", json_object_new_string(
+		    opt(argc, argv, "--slug", NULL)));
+		e = org_create(&o.x, body, &out);
+		json_object_put(body);
+	} else if (strcmp(argv[0], "list") == 0) {
+		if (!flags_ok(argc - 1, argv + 1, allowed_l))
+			return 2;
+		if (op_open(&o, 0) == -1)
+			return 1;
+		lq.limit = 1000000;
+		lq.offset = 0;
+		e = org_list(&o.x, opt(argc, argv, "--status", NULL), &lq);
+		out = lq.items;
+	} else {
+		fprintf(stderr, "iamctl: org create or org list\n");
+		return 2;
+	}
+	rc = e == IAM_OK ? 0 : fail(&o, e);
+	if (rc == 0)
+		print_json(out);
+	op_close(&o);
+	return rc;
+}
+
+/* Resolves ID|EMAIL to a live user: *uid and *org, or an exit status. */
+static int
+find_user(struct op *o, const char *who, const char **uid, const char **org)
+{
+	PGresult	*r;
+	int		 byid = uuid_valid(who);
+
+	if ((r = store_exec(&o->w.db, byid ? STMT_USER_GET :
+	    STMT_USER_FOR_EMAIL, 1, &who)) == NULL) {
+		fprintf(stderr, "iamctl: database unavailable\n");
+		return 1;
+	}
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		fprintf(stderr, "iamctl: no such user\n");
+		return 4;
+	}
+	*uid = arena_strdup(o->x.a, PQgetvalue(r, 0, 0));
+	*org = arena_strdup(o->x.a, PQgetvalue(r, 0, 4));
+	PQclear(r);
+	return 0;
+}
+
+static int
+cmd_user(int argc, char *argv[])
+{
+	static const char *const allowed[] = { "--org", "--search",
+		"--limit", NULL };
+	struct user_query	 q;
+	struct listq		 lq;
+	struct op		 o;
+	const char		*uid, *org, *p[1] = { "open" };
+	json_object		*out = NULL, *body;
+	enum iam_err		 e = IAM_OK;
+	PGresult		*r;
+	int64_t			 lim = 50;
+	int			 rc;
+
+	if (argc < 1 || wants_help(argc, argv)) {
+		printf("usage: iamctl user list [--org ID] [--search TEXT] "
+		    "[--limit N]\n"
+		    "       iamctl user show ID|EMAIL\n"
+		    "       iamctl user suspend ID|EMAIL\n");
+		return argc < 1 ? 2 : 0;
+	}
+	if (strcmp(argv[0], "list") == 0) {
+		if (!flags_ok(argc - 1, argv + 1, allowed) ||
+		    (opt(argc, argv, "--limit", NULL) != NULL &&
+		    parse_int(opt(argc, argv, "--limit", NULL), 1, 1000000,
+		    &lim) == -1) || (opt(argc, argv, "--org", NULL) != NULL &&
+		    !uuid_valid(opt(argc, argv, "--org", NULL)))) {
+			fprintf(stderr, "iamctl: user list [--org ID] "
+			    "[--search TEXT] [--limit N]\n");
+			return 2;
+		}
+		if (op_open(&o, 0) == -1)
+			return 1;
+		o.x.org_id = opt(argc, argv, "--org", NULL);
+		if (o.x.org_id == NULL) {
+			if ((r = store_exec(&o.w.db, STMT_ORG_DEFAULT, 1, p)) ==
+			    NULL || PQntuples(r) != 1) {
+				PQclear(r);
+				op_close(&o);
+				return 1;
+			}
+			o.x.org_id = arena_strdup(o.x.a, PQgetvalue(r, 0, 0));
+			PQclear(r);
+		}
+		memset(&q, 0, sizeof(q));
+		q.search = opt(argc, argv, "--search", NULL);
+		lq.limit = lim;
+		lq.offset = 0;
+		e = member_list(&o.x, &q, &lq);
+		out = lq.items;
+	} else if ((strcmp(argv[0], "show") == 0 ||
+	    strcmp(argv[0], "suspend") == 0) && argc == 2) {
+		if (op_open(&o, 0) == -1)
+			return 1;
+		if ((rc = find_user(&o, argv[1], &uid, &org)) != 0) {
+			op_close(&o);
+			return rc;
+		}
+		o.x.org_id = org;
+		if (strcmp(argv[0], "show") == 0)
+			e = member_get(&o.x, uid, &out);
+		else {
+			body = json_object_new_object();
+			json_object_object_add(body, "status",
+			    json_object_new_string("suspended"));
+			e = member_update(&o.x, uid, body, &out);
+			json_object_put(body);
+		}
+	} else {
+		fprintf(stderr, "iamctl: user list, show ID|EMAIL or "
+		    "suspend ID|EMAIL\n");
+		return 2;
+	}
+	rc = e == IAM_OK ? 0 : fail(&o, e);
+	if (rc == 0)
+		print_json(out);
+	op_close(&o);
+	return rc;
+}
+
+static int
+cmd_breach(const char *cmd, int argc, char *argv[])
+{
+	static const char *const allowed[] = { "--org", "--user", NULL };
+	static const char *const none[] = { NULL };
+	const char	*org = opt(argc, argv, "--org", NULL);
+	const char	*user = opt(argc, argv, "--user", NULL);
+	struct op	 o;
+	enum iam_err	 e;
+	int64_t		 n = 0;
+	int		 rc, revoke = strcmp(cmd, "revoke-tokens") == 0;
+
+	if (wants_help(argc, argv)) {
+		usage(stdout);
+		return 0;
+	}
+	if (!flags_ok(argc, argv, revoke ? allowed : none) ||
+	    (org != NULL && !uuid_valid(org)) ||
+	    (user != NULL && !uuid_valid(user)) ||
+	    (org != NULL && user != NULL)) {
+		fprintf(stderr, "iamctl: %s%s\n", cmd, revoke ?
+		    " [--org ID | --user ID]" : " takes no arguments");
+		return 2;
+	}
+	if (op_open(&o, 1) == -1)
+		return 1;
+	if (revoke)
+		e = breach_revoke(&o.x, org, user, &n);
+	else if (strcmp(cmd, "force-password-reset") == 0)
+		e = breach_force_reset(&o.x, &n);
+	else if (strcmp(cmd, "rotate-signing-key") == 0)
+		e = breach_rotate_signing(&o.x, &n);
+	else
+		e = breach_rotate_encryption(&o.x, &n);
+	rc = e == IAM_OK ? 0 : fail(&o, e);
+	if (rc == 0)
+		printf("%s: affected %lld\n", cmd, (long long)n);
+	op_close(&o);
+	return rc;
+}
+
+static int
+cmd_audit(int argc, char *argv[])
+{
+	static const char *const allowed[] = { "--days", NULL };
+	struct op	 o;
+	json_object	*out = NULL;
+	enum iam_err	 e;
+	int64_t		 days, n;
+	long		 shipped;
+	int		 rc, follow;
+
+	if (argc < 1 || wants_help(argc, argv)) {
+		printf("usage: iamctl audit verify\n"
+		    "       iamctl audit purge [--days N]\n"
+		    "       iamctl audit export [--follow]\n");
+		return argc < 1 ? 2 : 0;
+	}
+	if (strcmp(argv[0], "verify") == 0 && argc == 1) {
+		if (op_open(&o, 1) == -1)
+			return 1;
+		if ((e = auditq_verify(&o.x, &out)) != IAM_OK)
+			rc = fail(&o, e);
+		else {
+			print_json(out);
+			rc = json_object_get_boolean(json_object_object_get(
+			    out, "valid")) ? 0 : 1;
+		}
+	} else if (strcmp(argv[0], "purge") == 0) {
+		if (!flags_ok(argc - 1, argv + 1, allowed))
+			return 2;
+		if (op_open(&o, 1) == -1)
+			return 1;
+		days = o.cfg.audit_retention_days;
+		if (opt(argc, argv, "--days", NULL) != NULL &&
+		    parse_int(opt(argc, argv, "--days", NULL), 0, 36500,
+		    &days) == -1) {
+			fprintf(stderr, "iamctl: --days takes 0 to 36500\n");
+			op_close(&o);
+			return 2;
+		}
+		e = auditq_purge(&o.x, days, o.cfg.log_remote_url[0] != '\0',
+		    &n);
+		rc = e == IAM_OK ? 0 : fail(&o, e);
+		if (rc == 0)
+			printf("purged %lld events older than %lld days\n",
+			    (long long)n, (long long)days);
+	} else if (strcmp(argv[0], "export") == 0 && (argc == 1 ||
+	    (argc == 2 && strcmp(argv[1], "--follow") == 0))) {
+		follow = argc == 2;
+		if (op_open(&o, 0) == -1)
+			return 1;
+		if (o.cfg.log_remote_url[0] == '\0') {
+			fprintf(stderr, "iamctl: LOG_REMOTE_URL is not set\n");
+			op_close(&o);
+			return 2;
+		}
+		signal(SIGTERM, on_term);
+		signal(SIGINT, on_term);
+		log_init((enum log_level)o.cfg.log_level, "iam-export");
+		rc = export_run(&o.w.db, &o.cfg, follow, &stop, &shipped) ==
+		    0 ? 0 : 1;
+		printf("exported %ld events\n", shipped);
+	} else {
+		fprintf(stderr, "iamctl: audit verify, purge or export\n");
+		return 2;
+	}
+	op_close(&o);
+	return rc;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -225,6 +703,19 @@ main(int argc, char *argv[])
 		return cmd_keys(argc - 1, argv + 1);
 	if (strcmp(argv[0], "config") == 0)
 		return cmd_config(argc - 1, argv + 1);
+	if (strcmp(argv[0], "create-admin") == 0)
+		return cmd_create_admin(argc - 1, argv + 1);
+	if (strcmp(argv[0], "org") == 0)
+		return cmd_org(argc - 1, argv + 1);
+	if (strcmp(argv[0], "user") == 0)
+		return cmd_user(argc - 1, argv + 1);
+	if (strcmp(argv[0], "audit") == 0)
+		return cmd_audit(argc - 1, argv + 1);
+	if (strcmp(argv[0], "revoke-tokens") == 0 ||
+	    strcmp(argv[0], "force-password-reset") == 0 ||
+	    strcmp(argv[0], "rotate-signing-key") == 0 ||
+	    strcmp(argv[0], "rotate-encryption-key") == 0)
+		return cmd_breach(argv[0], argc - 1, argv + 1);
 	fprintf(stderr, "iamctl: unknown command %s\n", argv[0]);
 	usage(stderr);
 	return 2;

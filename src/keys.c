@@ -177,6 +177,25 @@ build_jwks(struct keyring *kr)
 	arena_free(&a);
 }
 
+/*
+ * Opens a sealed private key with SECRET_ENCRYPTION_KEY, or with the
+ * previous key while a rotation is under way.  0, 1 (opened with the
+ * previous key) or -1.
+ */
+static int
+unseal(const struct config *cfg, const char *kid, const unsigned char *s,
+    size_t sl, unsigned char priv[32])
+{
+	if (crypto_aead_open(cfg->secret_key, kid, strlen(kid), s, sl,
+	    priv) == 0)
+		return 0;
+	if (cfg->secret_key_prev[32] &&
+	    crypto_aead_open(cfg->secret_key_prev, kid, strlen(kid), s, sl,
+	    priv) == 0)
+		return 1;
+	return -1;
+}
+
 static int
 load(struct keyring *kr, struct store *s, const struct config *cfg)
 {
@@ -199,8 +218,7 @@ load(struct keyring *kr, struct store *s, const struct config *cfg)
 		    bytea(PQgetvalue(r, i, 1), k->pub, 32) != 32 ||
 		    (sl = bytea(PQgetvalue(r, i, 2), sealed, sizeof(sealed)))
 		    != 32 + CRYPTO_AEAD_OVERHEAD ||
-		    crypto_aead_open(cfg->secret_key, kid, strlen(kid), sealed,
-		    (size_t)sl, priv) == -1) {
+		    unseal(cfg, kid, sealed, (size_t)sl, priv) == -1) {
 			/* Wrong SECRET_ENCRYPTION_KEY or a damaged row. */
 			log_kv(LOG_ERROR, "keys.unreadable", "kid", kid,
 			    LOG_END);
@@ -292,5 +310,89 @@ keys_rotate(struct store *s, const struct config *cfg, time_t now)
 out:
 	if (rc == -1)
 		store_rollback(s);
+	return rc;
+}
+
+int
+keys_withdraw(struct store *s, const struct config *cfg, time_t now,
+    long *withdrawn)
+{
+	PGresult	*r;
+	int		 rc = -1;
+
+	if (begin_locked(s) == -1)
+		return -1;
+	if ((r = store_exec(s, STMT_KEYS_REVOKE_ALL, 0, NULL)) == NULL)
+		goto out;
+	*withdrawn = atol(PQcmdTuples(r));
+	PQclear(r);
+	if (create(s, cfg, now, now + (time_t)cfg->jwks_rotate_days * 86400)
+	    == -1)
+		goto out;
+	if ((r = store_exec(s, STMT_NOTIFY_TOKENS, 0, NULL)) == NULL)
+		goto out;
+	PQclear(r);
+	rc = store_commit(s);
+out:
+	if (rc == -1)
+		store_rollback(s);
+	return rc;
+}
+
+int
+keys_reseal(struct store *s, const struct config *cfg, long *resealed,
+    long *unreadable)
+{
+	struct arena	 a;
+	unsigned char	 sealed[64], priv[32], out[32 + CRYPTO_AEAD_OVERHEAD];
+	const char	*p[2], *kid;
+	PGresult	*r, *u;
+	long		 sl;
+	int		 i, rc = -1, how;
+
+	*resealed = *unreadable = 0;
+	arena_init(&a, 0);
+	if (store_begin(s) == -1)
+		goto done;
+	if ((r = store_exec(s, STMT_KEYS_SEALED, 0, NULL)) == NULL)
+		goto out;
+	for (i = 0; i < PQntuples(r); i++) {
+		kid = PQgetvalue(r, i, 0);
+		sl = bytea(PQgetvalue(r, i, 1), sealed, sizeof(sealed));
+		how = sl == 32 + CRYPTO_AEAD_OVERHEAD ? unseal(cfg, kid,
+		    sealed, (size_t)sl, priv) : -1;
+		if (how == 0)
+			continue;
+		if (how == -1) {
+			log_kv(LOG_ERROR, "keys.unreadable", "kid", kid,
+			    LOG_END);
+			(*unreadable)++;
+			continue;
+		}
+		if (crypto_aead_seal(cfg->secret_key, kid, strlen(kid), priv,
+		    32, out) == -1) {
+			crypto_wipe(priv, sizeof(priv));
+			PQclear(r);
+			goto out;
+		}
+		crypto_wipe(priv, sizeof(priv));
+		p[0] = kid;
+		p[1] = arena_printf(&a, "\\x%s", hex_encode(&a, out,
+		    sizeof(out)));
+		if ((u = store_exec(s, STMT_KEYS_RESEAL, 2, p)) == NULL) {
+			PQclear(r);
+			goto out;
+		}
+		PQclear(u);
+		(*resealed)++;
+	}
+	PQclear(r);
+	rc = store_commit(s);
+out:
+	if (rc == -1)
+		store_rollback(s);
+done:
+	crypto_wipe(sealed, sizeof(sealed));
+	arena_free(&a);
 	return rc;
 }

@@ -800,3 +800,53 @@ email_valid(const char *s)
 		return 0;
 	return s[0] != '.' && at[-1] != '.';
 }
+
+/* n digits at s as a number, or -1. */
+static int
+digits(const char *s, int n)
+{
+	int	v = 0, i;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v;
+}
+
+int
+rfc3339_valid(const char *s)
+{
+	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31,
+		30, 31 };
+	int	y, mo, d, h, mi, se;
+	size_t	i = 19;
+
+	if (strlen(s) < 10 || (y = digits(s, 4)) < 1 || s[4] != '-' ||
+	    (mo = digits(s + 5, 2)) < 1 || mo > 12 || s[7] != '-' ||
+	    (d = digits(s + 8, 2)) < 1 || d > mdays[mo - 1])
+		return 0;
+	if (mo == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 ||
+	    y % 400 == 0)))
+		return 0;
+	if (s[10] == '\0')
+		return 1;
+	if ((s[10] != 'T' && s[10] != 't') || strlen(s) < 20 ||
+	    (h = digits(s + 11, 2)) < 0 || h > 23 || s[13] != ':' ||
+	    (mi = digits(s + 14, 2)) < 0 || mi > 59 || s[16] != ':' ||
+	    (se = digits(s + 17, 2)) < 0 || se > 60)
+		return 0;
+	if (s[i] == '.') {
+		for (i++; s[i] >= '0' && s[i] <= '9'; i++)
+			;
+		if (i == 20 || i > 29)
+			return 0;
+	}
+	if ((s[i] == 'Z' || s[i] == 'z') && s[i + 1] == '\0')
+		return 1;
+	return (s[i] == '+' || s[i] == '-') && digits(s + i + 1, 2) >= 0 &&
+	    digits(s + i + 1, 2) <= 23 && s[i + 3] == ':' &&
+	    digits(s + i + 4, 2) >= 0 && digits(s + i + 4, 2) <= 59 &&
+	    s[i + 6] == '\0';
+}

@@ -52,23 +52,83 @@ password_common(const char *pw)
 	return 0;
 }
 
-enum iam_err
-password_policy(const struct actx *x, const char *pw, const char *email,
-    const char **why)
+void
+pwpolicy_from_json(struct pwpolicy *p, json_object *o)
 {
-	size_t	n;
+	json_object	*v;
+
+	memset(p, 0, sizeof(*p));
+	if (o == NULL || !json_object_is_type(o, json_type_object))
+		return;
+	if (json_object_object_get_ex(o, "minLength", &v) &&
+	    json_object_is_type(v, json_type_int))
+		p->min_length = json_object_get_int64(v);
+	p->upper = json_object_object_get_ex(o, "requireUpper", &v) &&
+	    json_object_get_boolean(v);
+	p->lower = json_object_object_get_ex(o, "requireLower", &v) &&
+	    json_object_get_boolean(v);
+	p->digit = json_object_object_get_ex(o, "requireDigit", &v) &&
+	    json_object_get_boolean(v);
+	p->symbol = json_object_object_get_ex(o, "requireSymbol", &v) &&
+	    json_object_get_boolean(v);
+}
+
+/* Which ASCII classes pw has: 1 upper, 2 lower, 4 digit, 8 symbol. */
+static int
+classes(const char *pw)
+{
+	const unsigned char	*p;
+	int			 c = 0;
+
+	for (p = (const unsigned char *)pw; *p != '\0'; p++) {
+		if (*p >= 'A' && *p <= 'Z')
+			c |= 1;
+		else if (*p >= 'a' && *p <= 'z')
+			c |= 2;
+		else if (*p >= '0' && *p <= '9')
+			c |= 4;
+		else if (*p >= 0x20 && *p < 0x7f)
+			c |= 8;
+	}
+	return c;
+}
+
+enum iam_err
+password_policy(const struct actx *x, const struct pwpolicy *pol,
+    const char *pw, const char *email, const char **why)
+{
+	size_t	n, min = (size_t)x->w->cfg->password_min_length;
+	int	c;
 
 	if (!utf8_valid(pw, strlen(pw))) {
 		*why = "Password must be valid UTF-8";
 		return IAM_E_WEAK_PASSWORD;
 	}
 	n = utf8_chars(pw);
-	if (n < (size_t)x->w->cfg->password_min_length) {
+	if (pol != NULL && pol->min_length > 0 &&
+	    (size_t)pol->min_length > min)
+		min = (size_t)pol->min_length;
+	if (n < min) {
 		*why = "Password is too short";
 		return IAM_E_WEAK_PASSWORD;
 	}
 	if (n > 128) {
 		*why = "Password is longer than 128 characters";
+		return IAM_E_WEAK_PASSWORD;
+	}
+	c = classes(pw);
+	if (pol != NULL && ((pol->upper && !(c & 1)) ||
+	    (pol->lower && !(c & 2)) || (pol->digit && !(c & 4)) ||
+	    (pol->symbol && !(c & 8)))) {
+		*why = arena_printf(x->a, "Password needs %s%s%s%s",
+		    pol->upper ? "an upper-case letter, " : "",
+		    pol->lower ? "a lower-case letter, " : "",
+		    pol->digit ? "a digit, " : "",
+		    pol->symbol ? "a symbol, " : "");
+		if (*why != NULL)	/* drop the last ", " */
+			((char *)*why)[strlen(*why) - 2] = '\0';
+		else
+			*why = "Password lacks a required character class";
 		return IAM_E_WEAK_PASSWORD;
 	}
 	if (password_common(pw)) {

@@ -87,9 +87,18 @@ static const struct {
 	    " coalesce(p.preferences, '{}')::text,"
 	    " coalesce(p.addresses, '[]')::text,"
 	    /* epoch seconds: formatted in C, cheaper than to_char */
-	    " extract(epoch FROM u.created_at)::bigint,"
-	    " extract(epoch FROM greatest(u.updated_at, p.updated_at))::bigint,"
-	    " extract(epoch FROM u.last_login_at)::bigint, u.password_hash"
+	    " floor(extract(epoch FROM u.created_at))::bigint,"
+	    " floor(extract(epoch FROM greatest(u.updated_at,"
+	    "  p.updated_at)))::bigint,"
+	    " floor(extract(epoch FROM u.last_login_at))::bigint,"
+	    " u.password_hash,"
+	    " coalesce((SELECT string_agg(r.slug, ',' ORDER BY r.slug)"
+	    "  FROM user_roles ur JOIN roles r ON r.id = ur.role_id"
+	    "  WHERE ur.user_id = u.id), ''),"
+	    " coalesce((SELECT string_agg(DISTINCT q, ',')"
+	    "  FROM user_roles ur JOIN roles r ON r.id = ur.role_id"
+	    "  CROSS JOIN unnest(r.permissions) q WHERE ur.user_id = u.id),"
+	    "  '')"
 	    " FROM users u JOIN organisations o ON o.id = u.organisation_id"
 	    " LEFT JOIN profiles p ON p.user_id = u.id"
 	    " WHERE u.id = $1 AND u.deleted_at IS NULL", 1 },
@@ -143,7 +152,12 @@ static const struct {
 
 	[STMT_SESSION_INSERT] = { "session_insert",
 	    "INSERT INTO sessions (user_id, expires_at, ip, user_agent)"
-	    " VALUES ($1, now() + $2 * interval '1 second', $3, $4)"
+	    /* the shorter of the refresh lifetime and sessionLifetime */
+	    " VALUES ($1, now() + least($2::bigint, coalesce((SELECT"
+	    "  nullif((o.settings->>'sessionLifetime')::bigint, 0)"
+	    "  FROM users u JOIN organisations o"
+	    "  ON o.id = u.organisation_id WHERE u.id = $1), $2::bigint))"
+	    "  * interval '1 second', $3, $4)"
 	    " RETURNING id, extract(epoch FROM expires_at)::bigint", 4 },
 	[STMT_REFRESH_INSERT] = { "refresh_insert",
 	    "INSERT INTO refresh_tokens (token_hash, family_id, parent_id,"
@@ -155,10 +169,16 @@ static const struct {
 	    /* spent: rotated away while its family still lives (reuse) */
 	    " r.replaced_by IS NOT NULL AND r.revoked_at IS NULL,"
 	    " r.expires_at <= now() OR r.revoked_at IS NOT NULL,"
-	    " s.revoked_at IS NOT NULL OR s.expires_at <= now(),"
+	    " s.revoked_at IS NOT NULL OR s.expires_at <= now()"
+	    /* idle longer than the organisation's sessionIdleTimeout */
+	    "  OR coalesce((o.settings->>'sessionIdleTimeout')::bigint, 0) > 0"
+	    "  AND s.last_seen_at + (o.settings->>'sessionIdleTimeout')::bigint"
+	    "  * interval '1 second' <= now(),"
 	    " u.status, u.deleted_at IS NOT NULL, o.status,"
 	    " extract(epoch FROM r.expires_at)::bigint, u.email,"
-	    " u.organisation_id"
+	    " u.organisation_id, coalesce((SELECT string_agg(rl.slug, ','"
+	    "  ORDER BY rl.slug) FROM user_roles ur JOIN roles rl"
+	    "  ON rl.id = ur.role_id WHERE ur.user_id = u.id), '')"
 	    " FROM refresh_tokens r JOIN sessions s ON s.id = r.session_id"
 	    " JOIN users u ON u.id = r.user_id"
 	    " JOIN organisations o ON o.id = u.organisation_id"
@@ -252,6 +272,266 @@ static const struct {
 	    "  (r.a).ip, (r.a).user_agent, (r.a).details, r.prev,"
 	    "  sha256(coalesce(r.prev, ''::bytea) || audit_payload(r.a))"
 	    " FROM r", 12 },
+	[STMT_AUDIT_GET] = { "audit_get",
+	    "SELECT audit_doc(a)::text FROM audit_log a"
+	    " WHERE a.id = $2::bigint AND a.organisation_id = $1", 2 },
+	/*
+	 * The chain: each row's hash covers its prev_hash and payload, and
+	 * its prev_hash is the hash of the row before it (for the first row
+	 * kept after a purge, the anchor's).  The first row failing either
+	 * is the first broken link.
+	 */
+	[STMT_AUDIT_VERIFY] = { "audit_verify",
+	    "WITH c AS (SELECT a.id, a.prev_hash,"
+	    "  a.hash = sha256(coalesce(a.prev_hash, ''::bytea)"
+	    "  || audit_payload(a)) AS self_ok,"
+	    "  lag(a.hash) OVER (ORDER BY a.id) AS before,"
+	    "  row_number() OVER (ORDER BY a.id) AS n FROM audit_log a)"
+	    " SELECT count(*), min(id) FILTER (WHERE NOT self_ok"
+	    "  OR (n = 1 AND prev_hash IS DISTINCT FROM"
+	    "   (SELECT prev_hash FROM audit_anchor))"
+	    "  OR (n > 1 AND prev_hash IS DISTINCT FROM before)) FROM c", 0 },
+	[STMT_AUDIT_EXPORT_CURSOR] = { "audit_export_cursor",
+	    "SELECT last_id FROM audit_export WHERE id = 1", 0 },
+	[STMT_AUDIT_EXPORT_BATCH] = { "audit_export_batch",
+	    "SELECT a.id, (audit_doc(a) || jsonb_build_object("
+	    " 'organisationId', a.organisation_id,"
+	    " 'hash', encode(a.hash, 'hex')))::text"
+	    " FROM audit_log a WHERE a.id > $1::bigint ORDER BY a.id"
+	    " LIMIT $2::integer", 2 },
+	[STMT_AUDIT_EXPORT_ADVANCE] = { "audit_export_advance",
+	    "UPDATE audit_export SET last_id = $1::bigint, updated_at = now()"
+	    " WHERE id = 1 AND last_id < $1::bigint", 1 },
+
+	/*
+	 * The first row a purge keeps: the oldest younger than $1 days,
+	 * never past the newest row (the chain goes on from it) nor past
+	 * what the exporter has shipped ($2, when exporting).
+	 */
+	[STMT_AUDIT_PURGE_MARK] = { "audit_purge_mark",
+	    "SELECT least(coalesce((SELECT min(id) FROM audit_log"
+	    "  WHERE created_at >= now() - $1 * interval '1 day'),"
+	    "  (SELECT max(id) FROM audit_log)),"
+	    " (SELECT max(id) FROM audit_log),"
+	    " coalesce($2::bigint + 1, 9223372036854775807)),"
+	    " (SELECT min(id) FROM audit_log)", 2 },
+	[STMT_AUDIT_PURGE_ALLOW] = { "audit_purge_allow",
+	    "SELECT set_config('iam.audit_purge', 'on', true)", 0 },
+	[STMT_AUDIT_DELETE_BEFORE] = { "audit_delete_before",
+	    "DELETE FROM audit_log WHERE id < $1::bigint", 1 },
+	[STMT_AUDIT_ANCHOR] = { "audit_anchor",
+	    "INSERT INTO audit_anchor (id, first_id, prev_hash, purged)"
+	    " SELECT 1, id, prev_hash, $2::bigint FROM audit_log"
+	    " WHERE id = $1::bigint AND prev_hash IS NOT NULL"
+	    " ON CONFLICT (id) DO UPDATE SET first_id = excluded.first_id,"
+	    " prev_hash = excluded.prev_hash, purged_at = now(),"
+	    " purged = audit_anchor.purged + excluded.purged", 2 },
+
+	/* The caller as the database has it now: every admin call. */
+	[STMT_CALLER] = { "caller",
+	    "SELECT u.status, o.status, u.is_system_admin, u.organisation_id,"
+	    " u.email, coalesce((SELECT string_agg(DISTINCT p, ',')"
+	    "  FROM user_roles ur JOIN roles r ON r.id = ur.role_id"
+	    "  CROSS JOIN unnest(r.permissions) p WHERE ur.user_id = u.id),"
+	    "  '')"
+	    " FROM users u JOIN organisations o ON o.id = u.organisation_id"
+	    " WHERE u.id = $1 AND u.deleted_at IS NULL"
+	    " AND o.deleted_at IS NULL", 1 },
+	[STMT_ORG_POLICY] = { "org_policy",
+	    "SELECT settings->'passwordPolicy' FROM organisations"
+	    " WHERE id = coalesce($1::uuid,"
+	    "  (SELECT id FROM organisations WHERE is_default))", 1 },
+	[STMT_USER_ROLE_ADD_SLUG] = { "user_role_add_slug",
+	    "INSERT INTO user_roles (user_id, role_id)"
+	    " SELECT $1, id FROM roles WHERE organisation_id = $2"
+	    " AND slug = $3 ON CONFLICT DO NOTHING", 3 },
+	[STMT_USER_ROLE_ADD] = { "user_role_add",
+	    "INSERT INTO user_roles (user_id, role_id) VALUES ($1, $2)"
+	    " ON CONFLICT DO NOTHING", 2 },
+	[STMT_USER_ROLES_CLEAR] = { "user_roles_clear",
+	    "DELETE FROM user_roles WHERE user_id = $1", 1 },
+	[STMT_ROLES_BY_SLUGS] = { "roles_by_slugs",
+	    "SELECT id, slug, array_to_string(permissions, ',') FROM roles"
+	    " WHERE organisation_id = $1"
+	    " AND slug = ANY (string_to_array($2, ','))", 2 },
+	/* Serialises role changes in one organisation (last-owner rule). */
+	[STMT_ORG_LOCK] = { "org_lock",
+	    "SELECT pg_advisory_xact_lock(4242004, hashtext($1::text))", 1 },
+	[STMT_OWNERS_OTHER] = { "owners_other",
+	    "SELECT count(*) FROM user_roles ur"
+	    " JOIN roles r ON r.id = ur.role_id"
+	    " JOIN users u ON u.id = ur.user_id"
+	    " WHERE r.organisation_id = $1 AND r.slug = 'owner'"
+	    " AND u.deleted_at IS NULL AND u.id <> $2", 2 },
+	[STMT_ROLES_LIST] = { "roles_list",
+	    "SELECT role_doc(r)::text FROM roles r"
+	    " WHERE r.organisation_id = $1 ORDER BY NOT r.builtin,"
+	    " r.created_at, r.slug", 1 },
+	[STMT_ROLE_GET] = { "role_get",
+	    "SELECT role_doc(r)::text, r.slug,"
+	    " array_to_string(r.permissions, ','), r.builtin FROM roles r"
+	    " WHERE r.organisation_id = $1 AND r.id = $2", 2 },
+	[STMT_ROLE_INSERT] = { "role_insert",
+	    "INSERT INTO roles (organisation_id, slug, name, description,"
+	    " permissions) VALUES ($1, $2, $3, coalesce($4, ''),"
+	    " string_to_array($5, ','))"
+	    " ON CONFLICT (organisation_id, slug) DO NOTHING"
+	    " RETURNING role_doc(roles)::text, id", 5 },
+	[STMT_ROLE_UPDATE] = { "role_update",
+	    "UPDATE roles SET slug = coalesce($3, slug),"
+	    " name = coalesce($4, name),"
+	    " description = coalesce($5, description),"
+	    " permissions = coalesce(string_to_array($6, ','), permissions),"
+	    " updated_at = now() WHERE organisation_id = $1 AND id = $2"
+	    " RETURNING role_doc(roles)::text", 6 },
+	[STMT_ROLE_DELETE] = { "role_delete",
+	    "DELETE FROM roles WHERE organisation_id = $1 AND id = $2"
+	    " AND NOT builtin RETURNING slug", 2 },
+
+	[STMT_ORG_GET] = { "org_get",
+	    "SELECT id, slug, name, status, is_default, settings::text,"
+	    " iso(created_at), iso(updated_at) FROM organisations"
+	    " WHERE id = $1 AND deleted_at IS NULL", 1 },
+	[STMT_ORG_UPDATE] = { "org_update",
+	    "UPDATE organisations SET name = coalesce($2, name),"
+	    " settings = coalesce($3::jsonb, settings), updated_at = now()"
+	    " WHERE id = $1 AND deleted_at IS NULL", 3 },
+	[STMT_ORG_INSERT] = { "org_insert",
+	    "INSERT INTO organisations (slug, name, settings)"
+	    " VALUES ($1, $2, coalesce($3::jsonb, '{}'))"
+	    " ON CONFLICT (slug) DO NOTHING RETURNING id", 3 },
+	[STMT_ORG_LIST] = { "org_list",
+	    "SELECT jsonb_build_object('id', o.id, 'slug', o.slug,"
+	    " 'name', o.name, 'status', o.status, 'isDefault', o.is_default,"
+	    " 'createdAt', iso(o.created_at), 'updatedAt', iso(o.updated_at),"
+	    " 'members', (SELECT count(*) FROM users u"
+	    "  WHERE u.organisation_id = o.id AND u.deleted_at IS NULL))::text"
+	    " FROM organisations o WHERE o.deleted_at IS NULL"
+	    " AND ($3::text IS NULL OR o.status = $3)"
+	    " ORDER BY o.created_at, o.id LIMIT $1::integer"
+	    " OFFSET $2::bigint", 3 },
+	[STMT_ORG_COUNT] = { "org_count",
+	    "SELECT count(*) FROM organisations WHERE deleted_at IS NULL"
+	    " AND ($1::text IS NULL OR status = $1)", 1 },
+	[STMT_ORG_SET_STATUS] = { "org_set_status",
+	    "UPDATE organisations SET status = coalesce($2, status),"
+	    " name = coalesce($3, name), updated_at = now()"
+	    " WHERE id = $1 AND deleted_at IS NULL RETURNING is_default", 3 },
+	[STMT_ORG_DELETE] = { "org_delete",
+	    "UPDATE organisations SET deleted_at = now(), status = 'suspended',"
+	    " updated_at = now() WHERE id = $1 AND deleted_at IS NULL"
+	    " AND NOT is_default RETURNING id", 1 },
+	[STMT_ORG_REVOKE_SESSIONS] = { "org_revoke_sessions",
+	    "UPDATE sessions s SET revoked_at = now() FROM users u"
+	    " WHERE u.id = s.user_id AND u.organisation_id = $1"
+	    " AND s.revoked_at IS NULL", 1 },
+	[STMT_ORG_REVOKE_TOKENS] = { "org_revoke_tokens",
+	    "UPDATE refresh_tokens t SET revoked_at = now() FROM users u"
+	    " WHERE u.id = t.user_id AND u.organisation_id = $1"
+	    " AND t.revoked_at IS NULL", 1 },
+
+	/* A member of the caller's organisation, or nothing. */
+	[STMT_MEMBER_GET] = { "member_get",
+	    "SELECT user_doc(u)::text, u.email, u.status,"
+	    " coalesce((SELECT string_agg(DISTINCT p, ',')"
+	    "  FROM user_roles ur JOIN roles r ON r.id = ur.role_id"
+	    "  CROSS JOIN unnest(r.permissions) p WHERE ur.user_id = u.id),"
+	    "  ''),"
+	    " EXISTS (SELECT 1 FROM user_roles ur JOIN roles r"
+	    "  ON r.id = ur.role_id WHERE ur.user_id = u.id"
+	    "  AND r.slug = 'owner')"
+	    " FROM users u WHERE u.id = $2 AND u.organisation_id = $1"
+	    " AND u.deleted_at IS NULL", 2 },
+	[STMT_MEMBER_SET] = { "member_set",
+	    "UPDATE users SET status = coalesce($2, status),"
+	    " email_verified_at = CASE WHEN $3::boolean IS NULL"
+	    "  THEN email_verified_at WHEN $3::boolean"
+	    "  THEN coalesce(email_verified_at, now()) END,"
+	    " updated_at = now() WHERE id = $1 AND deleted_at IS NULL", 3 },
+	[STMT_USER_FORCE_RESET] = { "user_force_reset",
+	    "UPDATE users SET must_reset_password = true, updated_at = now()"
+	    " WHERE id = $1 AND deleted_at IS NULL", 1 },
+	[STMT_USER_MAKE_ADMIN] = { "user_make_admin",
+	    "UPDATE users SET is_system_admin = true,"
+	    " email_verified_at = coalesce(email_verified_at, now()),"
+	    " updated_at = now() WHERE id = $1", 1 },
+
+	[STMT_INVITE_INSERT] = { "invite_insert",
+	    "INSERT INTO invitations (organisation_id, email, role_id,"
+	    " token_hash, invited_by, expires_at) VALUES ($1, $2, $3, $4, $5,"
+	    " now() + $6 * interval '1 second')"
+	    " RETURNING invite_doc(invitations)::text", 6 },
+	[STMT_INVITE_PENDING_FOR] = { "invite_pending_for",
+	    "SELECT 1 FROM invitations WHERE organisation_id = $1"
+	    " AND lower(email) = lower($2) AND accepted_at IS NULL"
+	    " AND revoked_at IS NULL AND expires_at > now()", 2 },
+	[STMT_INVITE_LIST] = { "invite_list",
+	    "SELECT invite_doc(i)::text FROM invitations i"
+	    " WHERE i.organisation_id = $1 ORDER BY i.created_at DESC, i.id"
+	    " LIMIT $2::integer OFFSET $3::bigint", 3 },
+	[STMT_INVITE_COUNT] = { "invite_count",
+	    "SELECT count(*) FROM invitations WHERE organisation_id = $1", 1 },
+	[STMT_INVITE_REVOKE] = { "invite_revoke",
+	    "UPDATE invitations SET revoked_at = now()"
+	    " WHERE organisation_id = $1 AND id = $2 AND accepted_at IS NULL"
+	    " AND revoked_at IS NULL RETURNING id", 2 },
+	/* Resend: a new token (the old link dies) and a new expiry. */
+	[STMT_INVITE_RETOKEN] = { "invite_retoken",
+	    "UPDATE invitations i SET token_hash = $3,"
+	    " expires_at = now() + $4 * interval '1 second'"
+	    " FROM organisations o, roles r"
+	    " WHERE o.id = i.organisation_id AND r.id = i.role_id"
+	    " AND i.organisation_id = $1 AND i.id = $2"
+	    " AND i.accepted_at IS NULL AND i.revoked_at IS NULL"
+	    " RETURNING i.email, o.name, r.slug", 4 },
+	[STMT_INVITE_BY_TOKEN] = { "invite_by_token",
+	    "SELECT i.id, i.email, r.slug, o.name, o.slug, iso(i.expires_at),"
+	    " i.organisation_id, i.role_id"
+	    " FROM invitations i JOIN roles r ON r.id = i.role_id"
+	    " JOIN organisations o ON o.id = i.organisation_id"
+	    " WHERE i.token_hash = $1 AND i.accepted_at IS NULL"
+	    " AND i.revoked_at IS NULL AND i.expires_at > now()"
+	    " AND o.deleted_at IS NULL AND o.status = 'active'"
+	    " FOR UPDATE OF i", 1 },
+	[STMT_INVITE_ACCEPTED] = { "invite_accepted",
+	    "UPDATE invitations SET accepted_at = now(), accepted_user = $2"
+	    " WHERE id = $1", 2 },
+
+	[STMT_ALL_REVOKE_SESSIONS] = { "all_revoke_sessions",
+	    "UPDATE sessions SET revoked_at = now() WHERE revoked_at IS NULL",
+	    0 },
+	[STMT_ALL_REVOKE_TOKENS] = { "all_revoke_tokens",
+	    "UPDATE refresh_tokens SET revoked_at = now()"
+	    " WHERE revoked_at IS NULL", 0 },
+	[STMT_ALL_FORCE_RESET] = { "all_force_reset",
+	    "UPDATE users SET must_reset_password = true, updated_at = now()"
+	    " WHERE deleted_at IS NULL AND NOT must_reset_password", 0 },
+	/*
+	 * The cutoff is the next whole second: tokens (iat in seconds)
+	 * issued before it are void.  The caller waits for it to pass
+	 * before answering, so a token issued after the answer is good.
+	 */
+	[STMT_REVOCATION_INSERT] = { "revocation_insert",
+	    "WITH r AS (INSERT INTO token_revocations (scope, subject, cutoff)"
+	    " VALUES ($1, $2, date_trunc('second', clock_timestamp())"
+	    " + interval '1 second') RETURNING cutoff)"
+	    " SELECT extract(epoch FROM cutoff)::bigint,"
+	    " pg_notify('iam_tokens', '') FROM r", 2 },
+	[STMT_REVOCATIONS_LIST] = { "revocations_list",
+	    "SELECT scope, coalesce(subject::text, ''),"
+	    " extract(epoch FROM cutoff)::bigint FROM token_revocations"
+	    " WHERE cutoff > now() - $1 * interval '1 second'"
+	    " ORDER BY scope = 'all' DESC, cutoff DESC LIMIT 4096", 1 },
+	[STMT_NOTIFY_TOKENS] = { "notify_tokens",
+	    "SELECT pg_notify('iam_tokens', '')", 0 },
+	[STMT_KEYS_REVOKE_ALL] = { "keys_revoke_all",
+	    "UPDATE signing_keys SET revoked_at = now()"
+	    " WHERE revoked_at IS NULL", 0 },
+	[STMT_KEYS_SEALED] = { "keys_sealed",
+	    "SELECT kid, private_key_enc FROM signing_keys ORDER BY kid"
+	    " FOR UPDATE", 0 },
+	[STMT_KEYS_RESEAL] = { "keys_reseal",
+	    "UPDATE signing_keys SET private_key_enc = $2 WHERE kid = $1", 2 },
 };
 
 _Static_assert(sizeof(stmts) / sizeof(stmts[0]) == STMT__MAX,
@@ -296,6 +576,8 @@ connect_now(struct store *s)
 	const char	*keys[] = { "dbname", "connect_timeout", "options",
 	    "application_name", NULL };
 	const char	*vals[5];
+	PGresult	*r;
+	int		 ok;
 
 	snprintf(timeout, sizeof(timeout), "%lld",
 	    (long long)s->cfg->db_connect_timeout);
@@ -319,6 +601,15 @@ connect_now(struct store *s)
 		drop(s);
 		return -1;
 	}
+	/* Revocations and withdrawn keys reach every worker at once. */
+	r = PQexec(s->conn, "LISTEN iam_tokens");
+	ok = r != NULL && PQresultStatus(r) == PGRES_COMMAND_OK;
+	PQclear(r);
+	if (!ok) {
+		drop(s);
+		return -1;
+	}
+	s->notified = 1;	/* what was missed while away */
 	log_kv(LOG_INFO, "db.connected", LOG_END);
 	return 0;
 }
@@ -436,6 +727,46 @@ store_rollback(struct store *s)
 	s->in_tx = 0;
 	if (run(s, STMT_ROLLBACK) == -1)
 		drop(s);
+}
+
+PGresult *
+store_exec_text(struct store *s, const char *sql, int n,
+    const char *const *params)
+{
+	PGresult	*r;
+	ExecStatusType	 rs;
+
+	if (store_ready(s) != 1)
+		return NULL;
+	r = PQexecParams(s->conn, sql, n, NULL, params, NULL, NULL, 0);
+	rs = r == NULL ? PGRES_FATAL_ERROR : PQresultStatus(r);
+	if (rs == PGRES_COMMAND_OK || rs == PGRES_TUPLES_OK)
+		return r;
+	metrics_event(EV_DB_ERROR);
+	log_kv(LOG_ERROR, "db.error", "statement", "composed",
+	    "sqlstate", r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL,
+	    "error", PQerrorMessage(s->conn), LOG_END);
+	PQclear(r);
+	if (PQstatus(s->conn) != CONNECTION_OK)
+		drop(s);
+	return NULL;
+}
+
+int
+store_notified(struct store *s)
+{
+	PGnotify	*n;
+	int		 got = s->notified;
+
+	s->notified = 0;
+	if (s->conn == NULL || PQstatus(s->conn) != CONNECTION_OK)
+		return got;
+	(void)PQconsumeInput(s->conn);
+	while ((n = PQnotifies(s->conn)) != NULL) {
+		got = 1;
+		PQfreemem(n);
+	}
+	return got;
 }
 
 int

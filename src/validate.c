@@ -68,52 +68,84 @@ check(const struct field *f, json_object *v)
 			}
 		}
 		return NULL;
+	case F_BOOL:
+		return json_object_is_type(v, json_type_boolean) ? NULL :
+		    "must be true or false";
+	case F_STRINGS:
+		if (!json_object_is_type(v, json_type_array))
+			return "must be an array";
+		n = json_object_array_length(v);
+		if (n > f->max)
+			return "has too many entries";
+		for (i = 0; i < n; i++) {
+			json_object *a = json_object_array_get_idx(v, i);
+
+			if (!json_object_is_type(a, json_type_string))
+				return "entries must be strings";
+			s = json_object_get_string(a);
+			if ((size_t)json_object_get_string_len(a) !=
+			    strlen(s) || strlen(s) < 1 || strlen(s) > 64 ||
+			    strchr(s, ',') != NULL)
+				return "entries must be 1-64 characters, "
+				    "without commas";
+		}
+		return NULL;
 	}
 	return "is invalid";
+}
+
+enum iam_err
+req_fields_in(struct req *r, json_object *obj, const char *prefix,
+    const struct field *spec, size_t n, json_object **vals)
+{
+	const char	*msg, *name;
+	size_t		 i;
+	int		 known;
+
+	for (i = 0; i < n; i++)
+		vals[i] = NULL;
+	if (obj == NULL || !json_object_is_type(obj, json_type_object)) {
+		resp_field_error(r, IAM_E_VALIDATION, prefix[0] ? arena_printf(
+		    r->a, "%.*s", (int)strlen(prefix) - 1, prefix) : "body",
+		    "The body must be a JSON object");
+		return IAM_E_VALIDATION;
+	}
+	json_object_object_foreach(obj, key, val) {
+		known = 0;
+		name = arena_printf(r->a, "%s%s", prefix, key);
+		for (i = 0; i < n; i++) {
+			if (strcmp(spec[i].name, key) != 0)
+				continue;
+			known = 1;
+			if ((msg = check(&spec[i], val)) != NULL) {
+				resp_field_error(r, IAM_E_VALIDATION, name,
+				    arena_printf(r->a, "%s %s", name, msg));
+				return IAM_E_VALIDATION;
+			}
+			vals[i] = val;
+		}
+		if (!known) {
+			resp_field_error(r, IAM_E_VALIDATION, name,
+			    arena_printf(r->a, "Unknown field %s", name));
+			return IAM_E_VALIDATION;
+		}
+	}
+	for (i = 0; i < n; i++)
+		if (spec[i].required && vals[i] == NULL) {
+			name = arena_printf(r->a, "%s%s", prefix, spec[i].name);
+			resp_field_error(r, IAM_E_VALIDATION, name,
+			    arena_printf(r->a, "%s is required", name));
+			return IAM_E_VALIDATION;
+		}
+	return IAM_OK;
 }
 
 enum iam_err
 req_fields(struct req *r, const struct field *spec, size_t n,
     json_object **vals)
 {
-	const char	*msg;
-	size_t		 i;
-	int		 known;
-
-	for (i = 0; i < n; i++)
-		vals[i] = NULL;
-	if (!r->has_json || !json_object_is_type(r->json, json_type_object)) {
-		resp_field_error(r, IAM_E_VALIDATION, "body",
-		    "The body must be a JSON object");
-		return IAM_E_VALIDATION;
-	}
-	json_object_object_foreach(r->json, key, val) {
-		known = 0;
-		for (i = 0; i < n; i++) {
-			if (strcmp(spec[i].name, key) != 0)
-				continue;
-			known = 1;
-			if ((msg = check(&spec[i], val)) != NULL) {
-				resp_field_error(r, IAM_E_VALIDATION, key,
-				    arena_printf(r->a, "%s %s", key, msg));
-				return IAM_E_VALIDATION;
-			}
-			vals[i] = val;
-		}
-		if (!known) {
-			resp_field_error(r, IAM_E_VALIDATION, key,
-			    arena_printf(r->a, "Unknown field %s", key));
-			return IAM_E_VALIDATION;
-		}
-	}
-	for (i = 0; i < n; i++)
-		if (spec[i].required && vals[i] == NULL) {
-			resp_field_error(r, IAM_E_VALIDATION, spec[i].name,
-			    arena_printf(r->a, "%s is required",
-			    spec[i].name));
-			return IAM_E_VALIDATION;
-		}
-	return IAM_OK;
+	return req_fields_in(r, r->has_json ? r->json : NULL, "", spec, n,
+	    vals);
 }
 
 const char *

@@ -67,6 +67,7 @@ void
 worker_free(struct worker *w)
 {
 	keys_free(&w->keys);
+	revoke_free(&w->revoked);
 	store_close(&w->db);
 	rl_close(&w->rl);
 	arena_free(&w->arena);
@@ -187,4 +188,17 @@ worker_cgi(struct worker *w)
 	io.write = cgi_write;
 	dispatch(w, &io);
 	return fflush(stdout) == 0 ? 0 : 1;
+}
+
+int
+worker_sync(struct worker *w, time_t now)
+{
+	int64_t	maxage = w->cfg->jwt_expires_in + 60;
+
+	if (store_notified(&w->db)) {
+		w->keys.loaded = 0;
+		(void)revoke_refresh(&w->revoked, &w->db, maxage, now, 1);
+	} else
+		(void)revoke_refresh(&w->revoked, &w->db, maxage, now, 0);
+	return keys_refresh(&w->keys, &w->db, w->cfg, now, 0);
 }

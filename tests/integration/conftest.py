@@ -249,3 +249,77 @@ def forge(claims, header=None, key=None):
     inp = b64u(json.dumps(h).encode()) + "." + b64u(json.dumps(claims).encode())
     sig = (key or k).sign(inp.encode())
     return inp + "." + b64u(sig)
+
+
+# --- administration -------------------------------------------------------
+
+CTL = [os.path.join(os.environ.get("IAM_BIN", os.path.join(ROOT, "bin")),
+                    "iamctl"), "-c", os.path.join(STACK, "iam.conf")]
+
+
+def iamctl(*args, stdin=None, env=None):
+    e = dict(os.environ)
+    e.update(env or {})
+    return subprocess.run(CTL + list(args), input=stdin, capture_output=True,
+                          text=True, env=e, timeout=120)
+
+
+def new_slug(tag="org"):
+    return "%s-%d-%d" % (tag, os.getpid(), next(_users) + random.randint(0, 10**6))
+
+
+class Who:
+    """A signed-in caller: ids and a bearer token."""
+
+    def __init__(self, email, data, password=PASSWORD):
+        self.email = email
+        self.password = password
+        self.data = data
+        self.token = data["accessToken"]
+        self.refresh = data["refreshToken"]
+        self.user = data["user"]
+        self.id = self.user["id"]
+        self.org = self.user["organisation"]["id"]
+
+    @property
+    def h(self):
+        return bearer(self.token)
+
+    def call(self, method, path, body=None, **kw):
+        return request(method, path, body=body, headers=self.h, **kw)
+
+
+def onboard(password=PASSWORD):
+    """A new organisation and its owner, signed in."""
+    email = new_email("owner")
+    slug = new_slug()
+    r = request("POST", "/v1/auth/onboard", body={
+        "organisation": {"name": "Org " + slug, "slug": slug},
+        "email": email, "password": password, "firstName": "Olive",
+        "lastName": "Owner"})
+    assert r.status == 201, r.body
+    return Who(email, r.json["data"], password)
+
+
+def add_member(owner, roles=("user",), password=PASSWORD, **extra):
+    """A member of owner's organisation with roles, signed in."""
+    email = new_email("member")
+    body = {"email": email, "password": password, "roles": list(roles),
+            "firstName": extra.pop("firstName", "Mem"),
+            "lastName": extra.pop("lastName", "Ber")}
+    body.update(extra)
+    r = owner.call("POST", "/v1/admin/users", body)
+    assert r.status == 201, r.body
+    r = login(email, password)
+    assert r.status == 200, r.body
+    return Who(email, r.json["data"], password)
+
+
+def sysadmin():
+    """A fresh system administrator (iamctl create-admin), signed in."""
+    email = new_email("sysadmin")
+    r = iamctl("create-admin", "--email", email, stdin=PASSWORD + "\n")
+    assert r.returncode == 0, r.stderr
+    r = login(email)
+    assert r.status == 200, r.body
+    return Who(email, r.json["data"])

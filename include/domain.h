@@ -1,0 +1,91 @@
+/*
+ * domain.h: helpers the domain files (accounts.c, members.c, roles.c,
+ * orgs.c, invites.c, auditq.c, breach.c) share.  Not for handlers.
+ * Everything returned lives in the actx's arena unless said otherwise.
+ */
+#ifndef IAM_DOMAIN_H
+#define IAM_DOMAIN_H
+
+#include <json-c/json.h>
+#include <libpq-fe.h>
+#include <stdint.h>
+
+#include "accounts.h"
+#include "store.h"
+
+/* A JSON string, or NULL (JSON null) for NULL. */
+json_object	*dom_str(const char *s);
+/* An RFC 3339 UTC time from epoch seconds in text. */
+json_object	*dom_time(const char *epoch);
+char		*dom_num(struct actx *, int64_t v);
+/* The store form ("\x" hex) of a presented secret's SHA-256. */
+char		*dom_secret_hash(struct actx *, const char *plain);
+/* A fresh 256-bit bearer secret and its store hash. 0 or -1. */
+int		 dom_fresh_secret(struct actx *, char **plain, char **hash);
+char		*dom_hash_password(struct actx *, const char *pw);
+
+/* Runs a statement and drops its result: IAM_OK or unavailable. */
+enum iam_err	 dom_run(struct actx *, enum stmt, int n,
+		    const char *const *p);
+/* Runs a statement and hands over its result (PQclear it). */
+enum iam_err	 dom_query(struct actx *, enum stmt, int n,
+		    const char *const *p, PGresult **out);
+enum iam_err	 dom_begin(struct actx *);
+enum iam_err	 dom_commit(struct actx *);
+/* Rolls back the open transaction when e is an error; returns e. */
+enum iam_err	 dom_end(struct actx *, enum iam_err e);
+/* Sets a validation answer naming field: returns e. */
+enum iam_err	 dom_field(struct actx *, enum iam_err e, const char *field,
+		    const char *msg);
+/* Parses JSON text from the store; the arena releases it. */
+json_object	*dom_json(struct actx *, const char *text);
+/* Hands a json object to the arena (released with it); returns o. */
+json_object	*dom_keep(struct actx *, json_object *o);
+
+/* Queues a verification or reset mail (purpose "verify" or "reset"). */
+enum iam_err	 dom_token_mail(struct actx *, const char *user_id,
+		    const char *email, const char *purpose);
+/* Ends every session and refresh token of uid but keep (may be NULL). */
+enum iam_err	 dom_end_all(struct actx *, const char *uid,
+		    const char *keep);
+/* A session, refresh family and access token for uid (own tx). */
+enum iam_err	 dom_start_session(struct actx *, const char *uid,
+		    const char *org, const char *email, const char *action,
+		    struct tokens *);
+void		 dom_put(void *json_object);
+
+/* domain.c */
+/* Audits a successful action of the caller (open tx): IAM_OK or 503. */
+enum iam_err	 dom_audit(struct actx *, const char *action,
+		    const char *target_type, const char *target_id,
+		    json_object *details);
+/*
+ * Voids the access tokens of scope ("all", "org", "user") issued until
+ * now (open tx); every worker hears of it at commit.  Remembers the
+ * cutoff in x for dom_settle.
+ */
+enum iam_err	 dom_revoke(struct actx *, const char *scope,
+		    const char *subject);
+/* After commit: waits until the cutoff of dom_revoke has passed, so a
+ * token issued after the answer is not void. */
+void		 dom_settle(struct actx *);
+/*
+ * CONFLICT (with a message) if uid is its organisation's only owner;
+ * takes the organisation's lock in the open transaction first.
+ */
+enum iam_err	 dom_not_last_owner(struct actx *, const char *org,
+		    const char *uid);
+/* A JSON array of the items of a comma-separated list. */
+json_object	*dom_csv_array(const char *csv);
+/* 1 if slug is in the comma-separated list csv. */
+int		 dom_csv_has(const char *csv, const char *slug);
+/*
+ * Creates a user (hash may be NULL: no password yet) with an empty
+ * profile and, when role is set, that role: in the open transaction.
+ * EMAIL_EXISTS (field email) when a live account has the address.
+ */
+enum iam_err	 dom_user_insert(struct actx *, const char *org,
+		    const char *email, const char *hash, const char *first,
+		    const char *last, const char *role, char **uid);
+
+#endif

@@ -1,0 +1,144 @@
+/*
+ * breach.c: breach response for system administrators (routes and
+ * iamctl): end every session and token (all, one organisation, one user),
+ * force every user to reset, withdraw every signing key, re-seal stored
+ * secrets under a new SECRET_ENCRYPTION_KEY.  Access tokens die with
+ * their sessions (dom_revoke), not when they expire.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "admin.h"
+#include "domain.h"
+#include "keys.h"
+#include "log.h"
+#include "worker.h"
+
+static int64_t
+affected(PGresult *r)
+{
+	return atoll(PQcmdTuples(r));
+}
+
+static json_object *
+count_doc(struct actx *x, const char *scope, const char *id, int64_t n)
+{
+	json_object	*d = dom_keep(x, json_object_new_object());
+
+	json_object_object_add(d, "scope", json_object_new_string(scope));
+	if (id != NULL)
+		json_object_object_add(d, "id", json_object_new_string(id));
+	json_object_object_add(d, "affected", json_object_new_int64(n));
+	return d;
+}
+
+/* Does the live user or organisation exist?  IAM_OK or NOT_FOUND. */
+static enum iam_err
+exists(struct actx *x, enum stmt st, const char *id, const char *field)
+{
+	PGresult	*r;
+	enum iam_err	 e;
+	int		 n;
+
+	if ((e = dom_query(x, st, 1, &id, &r)) != IAM_OK)
+		return e;
+	n = PQntuples(r);
+	PQclear(r);
+	return n == 1 ? IAM_OK : dom_field(x, IAM_E_NOT_FOUND, field,
+	    arena_printf(x->a, "No such %s",
+	    st == STMT_ORG_GET ? "organisation" : "user"));
+}
+
+enum iam_err
+breach_revoke(struct actx *x, const char *org, const char *user,
+    int64_t *n)
+{
+	const char	*scope = user ? "user" : org ? "org" : "all";
+	const char	*id = user ? user : org;
+	PGresult	*r;
+	enum iam_err	 e;
+
+	if (user != NULL && (e = exists(x, STMT_USER_GET, user, "userId")) !=
+	    IAM_OK)
+		return e;
+	if (org != NULL && (e = exists(x, STMT_ORG_GET, org,
+	    "organisationId")) != IAM_OK)
+		return e;
+	if ((e = dom_begin(x)) != IAM_OK)
+		return e;
+	if ((e = dom_query(x, user ? STMT_USER_REVOKE_SESSIONS : org ?
+	    STMT_ORG_REVOKE_SESSIONS : STMT_ALL_REVOKE_SESSIONS, id ? 1 : 0,
+	    &id, &r)) != IAM_OK)
+		return dom_end(x, e);
+	*n = affected(r);
+	PQclear(r);
+	if ((e = dom_run(x, user ? STMT_USER_REVOKE_TOKENS : org ?
+	    STMT_ORG_REVOKE_TOKENS : STMT_ALL_REVOKE_TOKENS, id ? 1 : 0,
+	    &id)) != IAM_OK ||
+	    (e = dom_revoke(x, scope, id)) != IAM_OK ||
+	    (e = dom_audit(x, "system.revoke_tokens", scope, id,
+	    count_doc(x, scope, id, *n))) != IAM_OK ||
+	    (e = dom_commit(x)) != IAM_OK)
+		return dom_end(x, e);
+	log_kv(LOG_WARN, "security.breach_revoke", "scope", scope, LOG_END);
+	dom_settle(x);
+	return IAM_OK;
+}
+
+enum iam_err
+breach_force_reset(struct actx *x, int64_t *n)
+{
+	PGresult	*r;
+	enum iam_err	 e;
+
+	if ((e = dom_begin(x)) != IAM_OK)
+		return e;
+	if ((e = dom_query(x, STMT_ALL_FORCE_RESET, 0, NULL, &r)) != IAM_OK)
+		return dom_end(x, e);
+	*n = affected(r);
+	PQclear(r);
+	if ((e = dom_run(x, STMT_ALL_REVOKE_SESSIONS, 0, NULL)) != IAM_OK ||
+	    (e = dom_run(x, STMT_ALL_REVOKE_TOKENS, 0, NULL)) != IAM_OK ||
+	    (e = dom_revoke(x, "all", NULL)) != IAM_OK ||
+	    (e = dom_audit(x, "system.force_password_reset", "all", NULL,
+	    count_doc(x, "all", NULL, *n))) != IAM_OK ||
+	    (e = dom_commit(x)) != IAM_OK)
+		return dom_end(x, e);
+	log_kv(LOG_WARN, "security.breach_force_reset", LOG_END);
+	dom_settle(x);
+	return IAM_OK;
+}
+
+enum iam_err
+breach_rotate_signing(struct actx *x, int64_t *n)
+{
+	struct worker	*w = x->w;
+	long		 k;
+
+	if (keys_withdraw(&w->db, w->cfg, time(NULL), &k) == -1)
+		return IAM_E_SERVICE_UNAVAILABLE;
+	*n = k;
+	/* This worker signs with the new key from the next request on. */
+	w->keys.loaded = 0;
+	log_kv(LOG_WARN, "security.breach_rotate_signing", LOG_END);
+	return dom_audit(x, "system.rotate_signing_key", "signing_key", NULL,
+	    count_doc(x, "keys", NULL, *n));
+}
+
+enum iam_err
+breach_rotate_encryption(struct actx *x, int64_t *n)
+{
+	struct worker	*w = x->w;
+	long		 done, bad;
+	json_object	*d;
+
+	if (keys_reseal(&w->db, w->cfg, &done, &bad) == -1)
+		return IAM_E_SERVICE_UNAVAILABLE;
+	*n = done;
+	d = count_doc(x, "secrets", NULL, done);
+	json_object_object_add(d, "unreadable", json_object_new_int64(bad));
+	log_kv(LOG_WARN, "security.rotate_encryption_key", LOG_END);
+	return dom_audit(x, "system.rotate_encryption_key", "secrets", NULL,
+	    d);
+}

@@ -1,0 +1,104 @@
+/*
+ * domain.c: small rules every administrative file uses: auditing the
+ * caller's action, voiding access tokens, lists as text.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "domain.h"
+#include "worker.h"
+
+enum iam_err
+dom_audit(struct actx *x, const char *action, const char *target_type,
+    const char *target_id, json_object *details)
+{
+	return audit(x, action, 1, x->user_id, x->email, target_type,
+	    target_id, x->org_id, details) == 0 ? IAM_OK :
+	    IAM_E_SERVICE_UNAVAILABLE;
+}
+
+enum iam_err
+dom_revoke(struct actx *x, const char *scope, const char *subject)
+{
+	const char	*p[2] = { scope, subject };
+	PGresult	*r;
+	enum iam_err	 e;
+
+	if ((e = dom_query(x, STMT_REVOCATION_INSERT, 2, p, &r)) != IAM_OK)
+		return e;
+	x->cutoff = atoll(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return IAM_OK;
+}
+
+void
+dom_settle(struct actx *x)
+{
+	struct timespec	now, d;
+
+	if (x->cutoff == 0)
+		return;
+	clock_gettime(CLOCK_REALTIME, &now);
+	if (now.tv_sec >= x->cutoff)
+		return;
+	d.tv_sec = x->cutoff - now.tv_sec - 1;
+	d.tv_nsec = 1000000000L - now.tv_nsec;
+	if (d.tv_nsec >= 1000000000L) {
+		d.tv_sec++;
+		d.tv_nsec -= 1000000000L;
+	}
+	while (nanosleep(&d, &d) == -1 && errno == EINTR)
+		;
+}
+
+json_object *
+dom_csv_array(const char *csv)
+{
+	json_object	*a = json_object_new_array();
+	const char	*p = csv, *c;
+
+	while (p != NULL && *p != '\0') {
+		c = strchr(p, ',');
+		json_object_array_add(a, c ? json_object_new_string_len(p,
+		    (int)(c - p)) : json_object_new_string(p));
+		p = c ? c + 1 : NULL;
+	}
+	return a;
+}
+
+int
+dom_csv_has(const char *csv, const char *slug)
+{
+	size_t		 n = strlen(slug);
+	const char	*p = csv, *c;
+
+	while (p != NULL && *p != '\0') {
+		c = strchr(p, ',');
+		if ((c ? (size_t)(c - p) : strlen(p)) == n &&
+		    strncmp(p, slug, n) == 0)
+			return 1;
+		p = c ? c + 1 : NULL;
+	}
+	return 0;
+}
+
+enum iam_err
+dom_not_last_owner(struct actx *x, const char *org, const char *uid)
+{
+	const char	*p[2] = { org, uid };
+	PGresult	*r;
+	enum iam_err	 e;
+	int		 others;
+
+	if ((e = dom_run(x, STMT_ORG_LOCK, 1, p)) != IAM_OK ||
+	    (e = dom_query(x, STMT_OWNERS_OTHER, 2, p, &r)) != IAM_OK)
+		return e;
+	others = atoi(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	if (others > 0)
+		return IAM_OK;
+	x->message = "The organisation must keep an owner";
+	return IAM_E_CONFLICT;
+}

@@ -1,0 +1,110 @@
+/*
+ * h_system.c: breach response routes (under /v1/system/), for system
+ * administrators.  Each answers {affected: n}.
+ */
+#include "admin.h"
+#include "handlers.h"
+#include "hcommon.h"
+#include "parse.h"
+#include "validate.h"
+
+#define NF(spec)	(sizeof(spec) / sizeof(spec[0]))
+
+static enum iam_err
+affected(struct req *r, struct actx *x, enum iam_err e, int64_t n)
+{
+	json_object	*o;
+
+	if (e != IAM_OK)
+		return hc_fail(r, x, e);
+	o = json_object_new_object();
+	json_object_object_add(o, "affected", json_object_new_int64(n));
+	resp_data(r, 200, o);
+	return IAM_OK;
+}
+
+/* A POST that may come without a body, or with an empty JSON object. */
+static enum iam_err
+no_fields(struct req *r)
+{
+	json_object	*v[1];
+
+	if (!r->has_json)
+		return IAM_OK;
+	return req_fields(r, NULL, 0, v);
+}
+
+enum iam_err
+sys_revoke_tokens(struct req *r)
+{
+	static const struct field spec[] = {
+		{ "organisationId", F_STRING, 0, 36 },
+		{ "userId", F_STRING, 0, 36 },
+	};
+	json_object	*v[NF(spec)];
+	struct actx	 x;
+	enum iam_err	 e;
+	int64_t		 n = 0;
+	size_t		 i;
+
+	for (i = 0; i < NF(spec); i++)
+		v[i] = NULL;
+	if (r->has_json && (e = req_fields(r, spec, NF(spec), v)) != IAM_OK)
+		return e;
+	for (i = 0; i < NF(spec); i++)
+		if (v[i] != NULL && !uuid_valid(fstr(v[i]))) {
+			resp_field_error(r, IAM_E_VALIDATION, spec[i].name,
+			    "must be a UUID");
+			return IAM_E_VALIDATION;
+		}
+	if (v[0] != NULL && v[1] != NULL) {
+		resp_field_error(r, IAM_E_VALIDATION, "userId",
+		    "give organisationId or userId, not both");
+		return IAM_E_VALIDATION;
+	}
+	hc_actx(&x, r);
+	e = breach_revoke(&x, fstr(v[0]), fstr(v[1]), &n);
+	return affected(r, &x, e, n);
+}
+
+enum iam_err
+sys_force_reset(struct req *r)
+{
+	struct actx	x;
+	enum iam_err	e;
+	int64_t		n = 0;
+
+	if ((e = no_fields(r)) != IAM_OK)
+		return e;
+	hc_actx(&x, r);
+	e = breach_force_reset(&x, &n);
+	return affected(r, &x, e, n);
+}
+
+enum iam_err
+sys_rotate_signing(struct req *r)
+{
+	struct actx	x;
+	enum iam_err	e;
+	int64_t		n = 0;
+
+	if ((e = no_fields(r)) != IAM_OK)
+		return e;
+	hc_actx(&x, r);
+	e = breach_rotate_signing(&x, &n);
+	return affected(r, &x, e, n);
+}
+
+enum iam_err
+sys_rotate_encryption(struct req *r)
+{
+	struct actx	x;
+	enum iam_err	e;
+	int64_t		n = 0;
+
+	if ((e = no_fields(r)) != IAM_OK)
+		return e;
+	hc_actx(&x, r);
+	e = breach_rotate_encryption(&x, &n);
+	return affected(r, &x, e, n);
+}

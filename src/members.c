@@ -1,0 +1,525 @@
+/*
+ * members.c: user administration within the caller's organisation.
+ * Rules, in order: a member not in the caller's organisation does not
+ * exist (404); nobody changes their own roles or status here (403); a
+ * caller acts only on members whose permissions they hold themselves
+ * (403), and grants or removes only roles whose permissions they hold
+ * (403); the last owner stays (409).  Ending a member's sessions also
+ * voids their access tokens at once (dom_revoke).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "admin.h"
+#include "conf.h"
+#include "domain.h"
+#include "parse.h"
+#include "perm.h"
+#include "worker.h"
+
+static const char *const statuses[] = { "active", "inactive", "suspended",
+	NULL };
+
+static const char *const sorts[US__MAX] = {
+	[US_CREATED] = "createdAt", [US_CREATED_DESC] = "-createdAt",
+	[US_EMAIL] = "email", [US_EMAIL_DESC] = "-email",
+	[US_LOGIN] = "lastLoginAt", [US_LOGIN_DESC] = "-lastLoginAt",
+	[US_STATUS] = "status", [US_STATUS_DESC] = "-status",
+};
+
+struct target {
+	const char	*id;
+	json_object	*doc;
+	const char	*email;
+	const char	*status;
+	const char	*perms;
+	const char	*roles;		/* slugs, comma-separated */
+	int		 owner;
+};
+
+static int
+one_of(const char *v, const char *const *set)
+{
+	size_t	i;
+
+	for (i = 0; set[i] != NULL; i++)
+		if (strcmp(set[i], v) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+is_self(const struct actx *x, const char *id)
+{
+	return x->user_id != NULL && strcmp(x->user_id, id) == 0;
+}
+
+static enum iam_err
+load(struct actx *x, const char *id, struct target *t)
+{
+	const char	*p[2] = { x->org_id, id };
+	json_object	*a;
+	PGresult	*r;
+	struct buf	 b;
+	enum iam_err	 e;
+	size_t		 i;
+
+	if ((e = dom_query(x, STMT_MEMBER_GET, 2, p, &r)) != IAM_OK)
+		return e;
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		return IAM_E_NOT_FOUND;
+	}
+	t->id = id;
+	t->doc = dom_json(x, PQgetvalue(r, 0, 0));
+	t->email = arena_strdup(x->a, PQgetvalue(r, 0, 1));
+	t->status = arena_strdup(x->a, PQgetvalue(r, 0, 2));
+	t->perms = arena_strdup(x->a, PQgetvalue(r, 0, 3));
+	t->owner = PQgetvalue(r, 0, 4)[0] == 't';
+	PQclear(r);
+	if (t->doc == NULL)
+		return IAM_E_INTERNAL;
+	buf_init(&b, x->a);
+	a = json_object_object_get(t->doc, "roles");
+	for (i = 0; i < json_object_array_length(a); i++)
+		buf_printf(&b, "%s%s", i ? "," : "", json_object_get_string(
+		    json_object_array_get_idx(a, i)));
+	t->roles = b.len ? b.data : "";
+	return IAM_OK;
+}
+
+/* The caller may manage t: themselves, or someone they outrank. */
+static enum iam_err
+may_manage(struct actx *x, const struct target *t)
+{
+	if (is_self(x, t->id) || perm_covers(x->perms, t->perms))
+		return IAM_OK;
+	x->message = "The member holds permissions you do not";
+	return IAM_E_FORBIDDEN;
+}
+
+static enum iam_err
+not_last_owner(struct actx *x, const char *uid)
+{
+	return dom_not_last_owner(x, x->org_id, uid);
+}
+
+/* A search term taken literally: LIKE's \, % and _ escaped. */
+static char *
+like_literal(struct actx *x, const char *s)
+{
+	char	*out, *o;
+
+	if ((out = arena_alloc(x->a, strlen(s) * 2 + 1)) == NULL)
+		return NULL;
+	for (o = out; *s != '\0'; s++) {
+		if (*s == '\\' || *s == '%' || *s == '_')
+			*o++ = '\\';
+		*o++ = *s;
+	}
+	*o = '\0';
+	return out;
+}
+
+static json_object *
+rows(struct actx *x, PGresult *r)
+{
+	json_object	*a = dom_keep(x, json_object_new_array());
+	int		 i;
+
+	for (i = 0; a != NULL && i < PQntuples(r); i++)
+		json_object_array_add(a, json_tokener_parse(
+		    PQgetvalue(r, i, 0)));
+	return a;
+}
+
+enum iam_err
+member_list(struct actx *x, const struct user_query *uq, struct listq *lq)
+{
+	struct user_filter	 f;
+	const unsigned char	*c;
+	PGresult		*r;
+	enum iam_err		 e;
+	size_t			 i;
+	json_object		*slug;
+
+	memset(&f, 0, sizeof(f));
+	f.org = x->org_id;
+	if (uq->search != NULL) {
+		if (!utf8_valid(uq->search, strlen(uq->search)) ||
+		    utf8_chars(uq->search) > 100)
+			return dom_field(x, IAM_E_VALIDATION, "search",
+			    "search must be at most 100 characters of UTF-8");
+		for (c = (const unsigned char *)uq->search; *c; c++)
+			if (*c < 0x20 || *c == 0x7f)
+				return dom_field(x, IAM_E_VALIDATION, "search",
+				    "search must not contain control "
+				    "characters");
+		if ((f.search = like_literal(x, uq->search)) == NULL)
+			return IAM_E_INTERNAL;
+	}
+	if (uq->status != NULL && !one_of(uq->status, statuses))
+		return dom_field(x, IAM_E_VALIDATION, "status",
+		    "status is one of active, inactive, suspended");
+	f.status = uq->status;
+	f.sort = US_CREATED;
+	if (uq->sort != NULL) {
+		for (i = 0; i < US__MAX; i++)
+			if (strcmp(sorts[i], uq->sort) == 0)
+				break;
+		if (i == US__MAX)
+			return dom_field(x, IAM_E_VALIDATION, "sort",
+			    "sort is one of email, createdAt, lastLoginAt, "
+			    "status, each with an optional leading -");
+		f.sort = (enum user_sort)i;
+	}
+	if (uq->role != NULL) {
+		char	*csv, *perms;
+
+		slug = dom_keep(x, json_object_new_array());
+		json_object_array_add(slug, json_object_new_string(uq->role));
+		if ((e = role_resolve(x, slug, "role", &csv, &perms)) !=
+		    IAM_OK)
+			return e;
+		f.role = uq->role;
+	}
+	if ((r = store_users(&x->w->db, &f, 1)) == NULL)
+		return IAM_E_SERVICE_UNAVAILABLE;
+	lq->total = atoll(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	f.limit = dom_num(x, lq->limit);
+	f.offset = dom_num(x, lq->offset);
+	if ((r = store_users(&x->w->db, &f, 0)) == NULL)
+		return IAM_E_SERVICE_UNAVAILABLE;
+	lq->items = rows(x, r);
+	PQclear(r);
+	return lq->items != NULL ? IAM_OK : IAM_E_INTERNAL;
+}
+
+enum iam_err
+member_get(struct actx *x, const char *id, json_object **out)
+{
+	struct target	t;
+	enum iam_err	e;
+
+	if ((e = load(x, id, &t)) != IAM_OK)
+		return e;
+	*out = t.doc;
+	return IAM_OK;
+}
+
+/* Adds each slug of csv to uid (open tx). */
+static enum iam_err
+add_roles(struct actx *x, const char *uid, const char *csv)
+{
+	const char	*p[3], *s = csv, *c;
+	enum iam_err	 e;
+
+	while (s != NULL && *s != '\0') {
+		c = strchr(s, ',');
+		p[0] = uid;
+		p[1] = x->org_id;
+		p[2] = c ? arena_strndup(x->a, s, (size_t)(c - s)) : s;
+		if ((e = dom_run(x, STMT_USER_ROLE_ADD_SLUG, 3, p)) != IAM_OK)
+			return e;
+		s = c ? c + 1 : NULL;
+	}
+	return IAM_OK;
+}
+
+static const char *
+jstr(json_object *o, const char *key)
+{
+	json_object	*v;
+
+	return json_object_object_get_ex(o, key, &v) && v != NULL ?
+	    json_object_get_string(v) : NULL;
+}
+
+enum iam_err
+member_create(struct actx *x, json_object *body, json_object **out)
+{
+	const char	*email = jstr(body, "email"), *pw = jstr(body, "password");
+	const char	*status = jstr(body, "status"), *p[3], *why;
+	json_object	*roles, *v, *d;
+	char		*csv, *perms, *hash = NULL, *uid;
+	struct pwpolicy	 pol;
+	enum iam_err	 e;
+
+	if (status != NULL && !one_of(status, statuses))
+		return dom_field(x, IAM_E_VALIDATION, "status",
+		    "status is one of active, inactive, suspended");
+	if (!json_object_object_get_ex(body, "roles", &roles)) {
+		roles = dom_keep(x, json_object_new_array());
+		json_object_array_add(roles, json_object_new_string("user"));
+	}
+	if ((e = role_resolve(x, roles, "roles", &csv, &perms)) != IAM_OK)
+		return e;
+	if (!perm_covers(x->perms, perms))
+		return dom_field(x, IAM_E_FORBIDDEN, "roles",
+		    "You cannot grant permissions you do not hold");
+	if (pw != NULL) {
+		if ((e = acct_org_policy(x, x->org_id, &pol)) != IAM_OK)
+			return e;
+		if ((e = password_policy(x, &pol, pw, email, &why)) != IAM_OK)
+			return dom_field(x, e, "password", why);
+		if ((hash = dom_hash_password(x, pw)) == NULL)
+			return IAM_E_INTERNAL;
+	}
+	if ((e = dom_begin(x)) != IAM_OK)
+		return e;
+	if ((e = dom_user_insert(x, x->org_id, email, hash,
+	    jstr(body, "firstName"), jstr(body, "lastName"), NULL, &uid)) !=
+	    IAM_OK || (e = add_roles(x, uid, csv)) != IAM_OK)
+		goto out;
+	p[0] = uid;
+	p[1] = status;
+	p[2] = json_object_object_get_ex(body, "emailVerified", &v) ?
+	    (json_object_get_boolean(v) ? "true" : "false") : NULL;
+	if ((e = dom_run(x, STMT_MEMBER_SET, 3, p)) != IAM_OK)
+		goto out;
+	if (hash == NULL &&
+	    (e = dom_token_mail(x, uid, email, "welcome")) != IAM_OK)
+		goto out;
+	d = dom_keep(x, json_object_new_object());
+	json_object_object_add(d, "roles", dom_csv_array(csv));
+	json_object_object_add(d, "password", json_object_new_boolean(
+	    hash != NULL));
+	if ((e = dom_audit(x, "user.create", "user", uid, d)) != IAM_OK ||
+	    (e = dom_commit(x)) != IAM_OK)
+		goto out;
+	return member_get(x, uid, out);
+out:
+	return dom_end(x, e);
+}
+
+/* Ends every session and access token of uid (open tx). */
+static enum iam_err
+end_member(struct actx *x, const char *uid)
+{
+	enum iam_err	e;
+
+	if ((e = dom_end_all(x, uid, NULL)) != IAM_OK)
+		return e;
+	return dom_revoke(x, "user", uid);
+}
+
+enum iam_err
+member_update(struct actx *x, const char *id, json_object *body,
+    json_object **out)
+{
+	const char	*status = jstr(body, "status"), *p[6];
+	json_object	*d, *v;
+	struct target	 t;
+	enum iam_err	 e;
+	int		 ends = 0, profile = 0;
+
+	if (status != NULL && !one_of(status, statuses))
+		return dom_field(x, IAM_E_VALIDATION, "status",
+		    "status is one of active, inactive, suspended");
+	if ((e = load(x, id, &t)) != IAM_OK ||
+	    (e = may_manage(x, &t)) != IAM_OK)
+		return e;
+	if (status != NULL && strcmp(status, t.status) != 0) {
+		if (is_self(x, id)) {
+			x->message = "You cannot change your own status";
+			return IAM_E_FORBIDDEN;
+		}
+		ends = strcmp(status, "active") != 0;
+	}
+	if ((e = dom_begin(x)) != IAM_OK)
+		return e;
+	if (ends && t.owner && (e = not_last_owner(x, id)) != IAM_OK)
+		goto out;
+	p[0] = id;
+	p[1] = jstr(body, "firstName");
+	p[2] = jstr(body, "lastName");
+	p[3] = jstr(body, "phone");
+	p[4] = json_object_object_get_ex(body, "preferences", &v) ?
+	    json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN) : NULL;
+	p[5] = json_object_object_get_ex(body, "addresses", &v) ?
+	    json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN) : NULL;
+	d = dom_keep(x, json_object_new_array());
+	json_object_object_foreach(body, k, val) {
+		(void)val;
+		json_object_array_add(d, json_object_new_string(k));
+		profile |= strcmp(k, "status") != 0;
+	}
+	if (profile && (e = dom_run(x, STMT_PROFILE_UPDATE, 6, p)) != IAM_OK)
+		goto out;
+	p[1] = status;
+	p[2] = NULL;
+	if ((e = dom_run(x, STMT_MEMBER_SET, 3, p)) != IAM_OK ||
+	    (ends && (e = end_member(x, id)) != IAM_OK) ||
+	    (e = dom_audit(x, ends ? "user.suspend" : "user.update", "user",
+	    id, d)) != IAM_OK || (e = dom_commit(x)) != IAM_OK)
+		goto out;
+	dom_settle(x);
+	return member_get(x, id, out);
+out:
+	return dom_end(x, e);
+}
+
+/* The slugs of csv that are not in other, as a JSON array. */
+static json_object *
+minus(struct actx *x, const char *csv, const char *other)
+{
+	json_object	*a = dom_keep(x, json_object_new_array());
+	json_object	*all = dom_keep(x, dom_csv_array(csv));
+	size_t		 i;
+	const char	*s;
+
+	for (i = 0; i < json_object_array_length(all); i++) {
+		s = json_object_get_string(json_object_array_get_idx(all, i));
+		if (!dom_csv_has(other, s))
+			json_object_array_add(a, json_object_new_string(s));
+	}
+	return a;
+}
+
+enum iam_err
+member_set_roles(struct actx *x, const char *id, json_object *roles,
+    json_object **out)
+{
+	struct target	 t;
+	char		*csv, *perms, *c2, *addp, *delp;
+	json_object	*d;
+	enum iam_err	 e;
+
+	/* Before any other rule. */
+	if (is_self(x, id)) {
+		x->message = "You cannot change your own roles";
+		return IAM_E_FORBIDDEN;
+	}
+	if ((e = load(x, id, &t)) != IAM_OK)
+		return e;
+	if ((e = role_resolve(x, roles, "roles", &csv, &perms)) != IAM_OK ||
+	    (e = role_resolve(x, minus(x, csv, t.roles), "roles", &c2,
+	    &addp)) != IAM_OK ||
+	    (e = role_resolve(x, minus(x, t.roles, csv), "roles", &c2,
+	    &delp)) != IAM_OK)
+		return e;
+	if ((e = may_manage(x, &t)) != IAM_OK)
+		return e;
+	if (!perm_covers(x->perms, addp) || !perm_covers(x->perms, delp)) {
+		x->field = "roles";
+		x->message = "You cannot grant or remove permissions you do "
+		    "not hold";
+		return IAM_E_FORBIDDEN;
+	}
+	if ((e = dom_begin(x)) != IAM_OK)
+		return e;
+	if (t.owner && !dom_csv_has(csv, "owner") &&
+	    (e = not_last_owner(x, id)) != IAM_OK)
+		goto out;
+	if ((e = dom_run(x, STMT_USER_ROLES_CLEAR, 1, &id)) != IAM_OK ||
+	    (e = add_roles(x, id, csv)) != IAM_OK)
+		goto out;
+	d = dom_keep(x, json_object_new_object());
+	json_object_object_add(d, "from", dom_csv_array(t.roles));
+	json_object_object_add(d, "to", dom_csv_array(csv));
+	if ((e = dom_audit(x, "user.roles", "user", id, d)) != IAM_OK ||
+	    (e = dom_commit(x)) != IAM_OK)
+		goto out;
+	return member_get(x, id, out);
+out:
+	return dom_end(x, e);
+}
+
+enum iam_err
+member_delete(struct actx *x, const char *id)
+{
+	struct target	t;
+	enum iam_err	e;
+
+	if ((e = load(x, id, &t)) != IAM_OK ||
+	    (e = may_manage(x, &t)) != IAM_OK)
+		return e;
+	if ((e = dom_begin(x)) != IAM_OK)
+		return e;
+	if ((t.owner && (e = not_last_owner(x, id)) != IAM_OK) ||
+	    (e = dom_run(x, STMT_USER_SOFT_DELETE, 1, &id)) != IAM_OK ||
+	    (e = end_member(x, id)) != IAM_OK ||
+	    (e = dom_audit(x, "user.delete", "user", id, NULL)) != IAM_OK ||
+	    (e = dom_commit(x)) != IAM_OK)
+		return dom_end(x, e);
+	dom_settle(x);
+	return IAM_OK;
+}
+
+enum iam_err
+member_revoke_sessions(struct actx *x, const char *id)
+{
+	struct target	t;
+	enum iam_err	e;
+
+	if ((e = load(x, id, &t)) != IAM_OK ||
+	    (e = may_manage(x, &t)) != IAM_OK)
+		return e;
+	if ((e = dom_begin(x)) != IAM_OK)
+		return e;
+	if ((e = end_member(x, id)) != IAM_OK ||
+	    (e = dom_audit(x, "user.sessions_revoke", "user", id, NULL)) !=
+	    IAM_OK || (e = dom_commit(x)) != IAM_OK)
+		return dom_end(x, e);
+	dom_settle(x);
+	return IAM_OK;
+}
+
+enum iam_err
+member_force_reset(struct actx *x, const char *id)
+{
+	struct target	t;
+	enum iam_err	e;
+
+	if ((e = load(x, id, &t)) != IAM_OK ||
+	    (e = may_manage(x, &t)) != IAM_OK)
+		return e;
+	if ((e = dom_begin(x)) != IAM_OK)
+		return e;
+	if ((e = dom_run(x, STMT_USER_FORCE_RESET, 1, &id)) != IAM_OK ||
+	    (e = end_member(x, id)) != IAM_OK ||
+	    (e = dom_token_mail(x, id, t.email, "reset")) != IAM_OK ||
+	    (e = dom_audit(x, "user.force_password_reset", "user", id,
+	    NULL)) != IAM_OK || (e = dom_commit(x)) != IAM_OK)
+		return dom_end(x, e);
+	dom_settle(x);
+	return IAM_OK;
+}
+
+enum iam_err
+member_create_admin(struct actx *x, const char *email, const char *password,
+    char **uid)
+{
+	const char	*p[1], *why;
+	struct pwpolicy	 pol;
+	char		*hash, *org;
+	PGresult	*r;
+	enum iam_err	 e;
+
+	p[0] = "open";
+	if ((e = dom_query(x, STMT_ORG_DEFAULT, 1, p, &r)) != IAM_OK)
+		return e;
+	org = PQntuples(r) == 1 ? arena_strdup(x->a, PQgetvalue(r, 0, 0)) :
+	    NULL;
+	PQclear(r);
+	if (org == NULL)
+		return IAM_E_NOT_FOUND;
+	if ((e = acct_org_policy(x, org, &pol)) != IAM_OK)
+		return e;
+	if ((e = password_policy(x, &pol, password, email, &why)) != IAM_OK)
+		return dom_field(x, e, "password", why);
+	if ((hash = dom_hash_password(x, password)) == NULL)
+		return IAM_E_INTERNAL;
+	if ((e = dom_begin(x)) != IAM_OK)
+		return e;
+	if ((e = dom_user_insert(x, org, email, hash, "", "", "owner", uid)) !=
+	    IAM_OK || (e = dom_run(x, STMT_USER_MAKE_ADMIN, 1,
+	    (const char **)uid)) != IAM_OK)
+		return dom_end(x, e);
+	x->org_id = org;
+	if ((e = dom_audit(x, "system.create_admin", "user", *uid, NULL)) !=
+	    IAM_OK)
+		return dom_end(x, e);
+	return dom_end(x, dom_commit(x));
+}

@@ -1,0 +1,321 @@
+/*
+ * roles.c: an organisation's roles.  A role holds permissions from the
+ * list in perm.c; nobody creates, changes or deletes a role carrying a
+ * permission they do not hold themselves.  The built-in roles keep their
+ * slugs and cannot be deleted; the owner role keeps "*".
+ */
+#include <string.h>
+
+#include "admin.h"
+#include "domain.h"
+#include "perm.h"
+#include "worker.h"
+
+static int
+slug_valid(const char *s)
+{
+	size_t	i, n = strlen(s);
+
+	if (n < 1 || n > 63 || !((s[0] >= 'a' && s[0] <= 'z') ||
+	    (s[0] >= '0' && s[0] <= '9')))
+		return 0;
+	for (i = 1; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= '0' && s[i] <= '9') || s[i] == '-' ||
+		    s[i] == '_'))
+			return 0;
+	return 1;
+}
+
+/* The permissions array as a comma list, each checked: or NULL + error. */
+static char *
+perm_csv(struct actx *x, json_object *a, enum iam_err *e)
+{
+	struct buf	 b;
+	size_t		 i;
+	const char	*p;
+
+	buf_init(&b, x->a);
+	for (i = 0; i < json_object_array_length(a); i++) {
+		p = json_object_get_string(json_object_array_get_idx(a, i));
+		if (!perm_valid(p)) {
+			*e = dom_field(x, IAM_E_VALIDATION, "permissions",
+			    arena_printf(x->a, "Unknown permission %s", p));
+			return NULL;
+		}
+		buf_printf(&b, "%s%s", i ? "," : "", p);
+	}
+	if (b.oom) {
+		*e = IAM_E_INTERNAL;
+		return NULL;
+	}
+	return b.len ? b.data : arena_strdup(x->a, "");
+}
+
+enum iam_err
+role_resolve(struct actx *x, json_object *slugs, const char *field,
+    char **csv, char **perms)
+{
+	struct buf	 s, p;
+	const char	*q[2], *v;
+	size_t		 i, n = 0;
+	PGresult	*r;
+	enum iam_err	 e;
+	int		 j, rows;
+
+	buf_init(&s, x->a);
+	for (i = 0; i < json_object_array_length(slugs); i++) {
+		v = json_object_get_string(json_object_array_get_idx(slugs, i));
+		if (strchr(v, ',') != NULL || !slug_valid(v))
+			return dom_field(x, IAM_E_VALIDATION, field,
+			    arena_printf(x->a, "Unknown role %s", v));
+		if (s.len && dom_csv_has(s.data, v))
+			continue;
+		buf_printf(&s, "%s%s", n++ ? "," : "", v);
+	}
+	*csv = s.len ? s.data : arena_strdup(x->a, "");
+	*perms = arena_strdup(x->a, "");
+	if (n == 0)
+		return IAM_OK;
+	q[0] = x->org_id;
+	q[1] = *csv;
+	if ((e = dom_query(x, STMT_ROLES_BY_SLUGS, 2, q, &r)) != IAM_OK)
+		return e;
+	rows = PQntuples(r);
+	buf_init(&p, x->a);
+	for (j = 0; j < rows; j++)
+		if (PQgetvalue(r, j, 2)[0] != '\0')
+			buf_printf(&p, "%s%s", p.len ? "," : "",
+			    PQgetvalue(r, j, 2));
+	PQclear(r);
+	if ((size_t)rows != n)
+		return dom_field(x, IAM_E_VALIDATION, field,
+		    "Unknown role in the list");
+	if (p.oom || s.oom)
+		return IAM_E_INTERNAL;
+	*perms = p.len ? p.data : *perms;
+	return IAM_OK;
+}
+
+enum iam_err
+role_list(struct actx *x, json_object **out)
+{
+	PGresult	*r;
+	enum iam_err	 e;
+	int		 i;
+
+	if ((e = dom_query(x, STMT_ROLES_LIST, 1, &x->org_id, &r)) != IAM_OK)
+		return e;
+	*out = dom_keep(x, json_object_new_array());
+	for (i = 0; *out != NULL && i < PQntuples(r); i++)
+		json_object_array_add(*out, json_tokener_parse(
+		    PQgetvalue(r, i, 0)));
+	PQclear(r);
+	return *out != NULL ? IAM_OK : IAM_E_INTERNAL;
+}
+
+struct role {
+	json_object	*doc;
+	const char	*slug, *perms;
+	int		 builtin;
+};
+
+static enum iam_err
+load(struct actx *x, const char *id, struct role *ro)
+{
+	const char	*p[2] = { x->org_id, id };
+	PGresult	*r;
+	enum iam_err	 e;
+
+	if ((e = dom_query(x, STMT_ROLE_GET, 2, p, &r)) != IAM_OK)
+		return e;
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		return IAM_E_NOT_FOUND;
+	}
+	ro->doc = dom_json(x, PQgetvalue(r, 0, 0));
+	ro->slug = arena_strdup(x->a, PQgetvalue(r, 0, 1));
+	ro->perms = arena_strdup(x->a, PQgetvalue(r, 0, 2));
+	ro->builtin = PQgetvalue(r, 0, 3)[0] == 't';
+	PQclear(r);
+	return ro->doc != NULL ? IAM_OK : IAM_E_INTERNAL;
+}
+
+enum iam_err
+role_get(struct actx *x, const char *id, json_object **out)
+{
+	struct role	ro;
+	enum iam_err	e;
+
+	if ((e = load(x, id, &ro)) != IAM_OK)
+		return e;
+	*out = ro.doc;
+	return IAM_OK;
+}
+
+json_object *
+role_permissions(struct actx *x)
+{
+	json_object	*a = dom_keep(x, json_object_new_array()), *o;
+	size_t		 i;
+
+	for (i = 0; a != NULL && i < nperm_list; i++) {
+		o = json_object_new_object();
+		json_object_object_add(o, "name",
+		    json_object_new_string(perm_list[i].name));
+		json_object_object_add(o, "description",
+		    json_object_new_string(perm_list[i].description));
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
+static const char *
+jstr(json_object *o, const char *key)
+{
+	json_object	*v;
+
+	return json_object_object_get_ex(o, key, &v) && v != NULL ?
+	    json_object_get_string(v) : NULL;
+}
+
+static enum iam_err
+not_granting(struct actx *x, const char *perms)
+{
+	if (perm_covers(x->perms, perms))
+		return IAM_OK;
+	return dom_field(x, IAM_E_FORBIDDEN, "permissions",
+	    "You cannot grant permissions you do not hold");
+}
+
+/* CONFLICT if another role of the organisation has slug. */
+static enum iam_err
+slug_free(struct actx *x, const char *slug)
+{
+	const char	*p[2] = { x->org_id, slug };
+	PGresult	*r;
+	enum iam_err	 e;
+	int		 taken;
+
+	if ((e = dom_query(x, STMT_ROLES_BY_SLUGS, 2, p, &r)) != IAM_OK)
+		return e;
+	taken = PQntuples(r) > 0;
+	PQclear(r);
+	return taken ? dom_field(x, IAM_E_CONFLICT, "slug",
+	    "A role with this slug exists") : IAM_OK;
+}
+
+enum iam_err
+role_create(struct actx *x, json_object *body, json_object **out)
+{
+	const char	*p[5], *slug = jstr(body, "slug");
+	json_object	*a;
+	PGresult	*r;
+	char		*perms = "";
+	enum iam_err	 e;
+
+	if (!slug_valid(slug))
+		return dom_field(x, IAM_E_VALIDATION, "slug", "slug is 1-63 "
+		    "of a-z, 0-9, - and _, starting with a letter or digit");
+	if (json_object_object_get_ex(body, "permissions", &a) &&
+	    (perms = perm_csv(x, a, &e)) == NULL)
+		return e;
+	if ((e = not_granting(x, perms)) != IAM_OK)
+		return e;
+	p[0] = x->org_id;
+	p[1] = slug;
+	p[2] = jstr(body, "name");
+	p[3] = jstr(body, "description");
+	p[4] = perms;
+	if ((e = dom_begin(x)) != IAM_OK)
+		return e;
+	if ((e = dom_query(x, STMT_ROLE_INSERT, 5, p, &r)) != IAM_OK)
+		return dom_end(x, e);
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		return dom_end(x, dom_field(x, IAM_E_CONFLICT, "slug",
+		    "A role with this slug exists"));
+	}
+	*out = dom_json(x, PQgetvalue(r, 0, 0));
+	p[0] = arena_strdup(x->a, PQgetvalue(r, 0, 1));
+	PQclear(r);
+	if ((e = dom_audit(x, "role.create", "role", p[0], *out)) != IAM_OK)
+		return dom_end(x, e);
+	return dom_end(x, dom_commit(x));
+}
+
+enum iam_err
+role_update(struct actx *x, const char *id, json_object *body,
+    json_object **out)
+{
+	const char	*p[6], *slug = jstr(body, "slug");
+	struct role	 ro;
+	json_object	*a;
+	PGresult	*r;
+	char		*perms = NULL;
+	enum iam_err	 e;
+
+	if ((e = load(x, id, &ro)) != IAM_OK)
+		return e;
+	if (slug != NULL && !slug_valid(slug))
+		return dom_field(x, IAM_E_VALIDATION, "slug", "slug is 1-63 "
+		    "of a-z, 0-9, - and _, starting with a letter or digit");
+	if (json_object_object_get_ex(body, "permissions", &a) &&
+	    (perms = perm_csv(x, a, &e)) == NULL)
+		return e;
+	if (ro.builtin && slug != NULL && strcmp(slug, ro.slug) != 0)
+		return dom_field(x, IAM_E_CONFLICT, "slug",
+		    "A built-in role keeps its slug");
+	if (strcmp(ro.slug, "owner") == 0 && perms != NULL &&
+	    strcmp(perms, "*") != 0)
+		return dom_field(x, IAM_E_CONFLICT, "permissions",
+		    "The owner role keeps every permission");
+	/* Changing what a role carries grants (or takes) it from all its
+	 * members: the caller must hold the old and the new permissions. */
+	if (perms != NULL && ((e = not_granting(x, perms)) != IAM_OK ||
+	    (e = not_granting(x, ro.perms)) != IAM_OK))
+		return e;
+	if (slug != NULL && strcmp(slug, ro.slug) != 0 &&
+	    (e = slug_free(x, slug)) != IAM_OK)
+		return e;
+	p[0] = x->org_id;
+	p[1] = id;
+	p[2] = slug;
+	p[3] = jstr(body, "name");
+	p[4] = jstr(body, "description");
+	p[5] = perms;
+	if ((e = dom_begin(x)) != IAM_OK)
+		return e;
+	if ((e = dom_query(x, STMT_ROLE_UPDATE, 6, p, &r)) != IAM_OK)
+		return dom_end(x, e);
+	*out = PQntuples(r) == 1 ? dom_json(x, PQgetvalue(r, 0, 0)) : NULL;
+	PQclear(r);
+	if (*out == NULL)
+		return dom_end(x, IAM_E_NOT_FOUND);
+	if ((e = dom_audit(x, "role.update", "role", id, *out)) != IAM_OK)
+		return dom_end(x, e);
+	return dom_end(x, dom_commit(x));
+}
+
+enum iam_err
+role_delete(struct actx *x, const char *id)
+{
+	const char	*p[2] = { x->org_id, id };
+	struct role	 ro;
+	enum iam_err	 e;
+
+	if ((e = load(x, id, &ro)) != IAM_OK)
+		return e;
+	if (ro.builtin) {
+		x->message = "A built-in role cannot be deleted";
+		return IAM_E_CONFLICT;
+	}
+	if ((e = not_granting(x, ro.perms)) != IAM_OK)
+		return e;
+	if ((e = dom_begin(x)) != IAM_OK)
+		return e;
+	if ((e = dom_run(x, STMT_ROLE_DELETE, 2, p)) != IAM_OK ||
+	    (e = dom_audit(x, "role.delete", "role", id, ro.doc)) != IAM_OK)
+		return dom_end(x, e);
+	return dom_end(x, dom_commit(x));
+}

@@ -1,0 +1,121 @@
+/*
+ * store_list.c: the list queries whose WHERE and ORDER BY vary with the
+ * request.  The SQL is put together here from fixed fragments only; every
+ * value from a request is a bound parameter ($n).  They run unprepared,
+ * so the planner sees the values (a search pattern can use its trigram
+ * index; a filter that is absent costs nothing).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "arena.h"
+#include "store.h"
+
+#define MAXP	12
+
+struct q {
+	char		 sql[2048];
+	size_t		 len;
+	const char	*p[MAXP];
+	int		 n;
+};
+
+static void
+add(struct q *q, const char *s)
+{
+	int	w;
+
+	w = snprintf(q->sql + q->len, sizeof(q->sql) - q->len, "%s", s);
+	if (w > 0)
+		q->len += (size_t)w;
+	if (q->len >= sizeof(q->sql))
+		q->len = sizeof(q->sql) - 1;
+}
+
+/* Appends fmt with "$n" for the next parameter (fmt has one %d). */
+static void
+bind(struct q *q, const char *fmt, const char *val)
+{
+	char	frag[256];
+
+	if (val == NULL || q->n >= MAXP)
+		return;
+	q->p[q->n++] = val;
+	snprintf(frag, sizeof(frag), fmt, q->n);
+	add(q, frag);
+}
+
+static const char *const user_order[US__MAX] = {
+	[US_CREATED] = "u.created_at, u.id",
+	[US_CREATED_DESC] = "u.created_at DESC, u.id DESC",
+	[US_EMAIL] = "lower(u.email), u.id",
+	[US_EMAIL_DESC] = "lower(u.email) DESC, u.id DESC",
+	[US_LOGIN] = "u.last_login_at NULLS FIRST, u.id",
+	[US_LOGIN_DESC] = "u.last_login_at DESC NULLS LAST, u.id DESC",
+	[US_STATUS] = "u.status, u.id",
+	[US_STATUS_DESC] = "u.status DESC, u.id DESC",
+};
+
+PGresult *
+store_users(struct store *s, const struct user_filter *f, int count)
+{
+	struct q	q;
+
+	memset(&q, 0, sizeof(q));
+	add(&q, count ? "SELECT count(*) FROM users u" :
+	    "SELECT user_doc(u)::text FROM users u");
+	bind(&q, " WHERE u.organisation_id = $%d AND u.deleted_at IS NULL",
+	    f->org);
+	/* search is escaped for LIKE by the caller; search_text is lower. */
+	bind(&q, " AND u.search_text LIKE '%%' || lower($%d) || '%%'",
+	    f->search);
+	bind(&q, " AND EXISTS (SELECT 1 FROM user_roles ur"
+	    " JOIN roles r ON r.id = ur.role_id WHERE ur.user_id = u.id"
+	    " AND r.organisation_id = $1 AND r.slug = $%d)", f->role);
+	bind(&q, " AND u.status = $%d", f->status);
+	if (!count) {
+		add(&q, " ORDER BY ");
+		add(&q, user_order[(unsigned)f->sort < US__MAX ? f->sort :
+		    US_CREATED]);
+		bind(&q, " LIMIT $%d::integer", f->limit);
+		bind(&q, " OFFSET $%d::bigint", f->offset);
+	}
+	return store_exec_text(s, q.sql, q.n, q.p);
+}
+
+PGresult *
+store_audit(struct store *s, const struct audit_filter *f, int count)
+{
+	struct q	q;
+
+	memset(&q, 0, sizeof(q));
+	/*
+	 * Totals of the common filters (none, action, category) come from
+	 * the counters the insert trigger keeps: they do not grow with the
+	 * log.  Other filters are counted from their index.
+	 */
+	if (count && f->actor == NULL && f->target == NULL &&
+	    f->success == NULL && f->since == NULL && f->until == NULL) {
+		add(&q, "SELECT coalesce(sum(n), 0) FROM audit_counts");
+		bind(&q, " WHERE organisation_id = $%d", f->org);
+		bind(&q, " AND action = $%d", f->action);
+		bind(&q, " AND category = $%d", f->category);
+		return store_exec_text(s, q.sql, q.n, q.p);
+	}
+	add(&q, count ? "SELECT count(*) FROM audit_log a" :
+	    "SELECT audit_doc(a)::text FROM audit_log a");
+	bind(&q, " WHERE a.organisation_id = $%d", f->org);
+	bind(&q, " AND a.actor_id = $%d::uuid", f->actor);
+	bind(&q, " AND a.action = $%d", f->action);
+	bind(&q, " AND a.category = $%d", f->category);
+	bind(&q, " AND a.target_id = $%d", f->target);
+	bind(&q, " AND a.success = $%d::boolean", f->success);
+	bind(&q, " AND a.created_at >= $%d::timestamptz", f->since);
+	bind(&q, " AND a.created_at < $%d::timestamptz", f->until);
+	if (!count) {
+		add(&q, " ORDER BY a.id DESC");
+		bind(&q, " LIMIT $%d::integer", f->limit);
+		bind(&q, " OFFSET $%d::bigint", f->offset);
+	}
+	return store_exec_text(s, q.sql, q.n, q.p);
+}

@@ -1,0 +1,306 @@
+"""Breach response, encryption-key rotation, retention and export.  These
+act on the whole stack (every token, every user), so they run late."""
+import http.server
+import json
+import os
+import re
+import secrets
+import socket
+import subprocess
+import threading
+import time
+
+import pytest
+
+from conftest import (PASSWORD, STACK, CTL, add_member, iamctl, login,
+                      new_email, onboard, psql_value, register, request,
+                      stack, sysadmin, wait_for)
+
+
+def alive(who):
+    return who.call("GET", "/v1/me").status == 200
+
+
+def refresh_ok(who):
+    return request("POST", "/v1/auth/refresh",
+                   body={"refreshToken": who.refresh}).status == 200
+
+
+def test_revoke_tokens_of_a_user_an_organisation_then_everyone():
+    admin = sysadmin()
+    o = onboard()
+    m = add_member(o, ["user"])
+    other = onboard()
+    r = admin.call("POST", "/v1/system/revoke-all-tokens", {"userId": m.id})
+    assert r.status == 200 and r.json["data"]["affected"] >= 1
+    assert not alive(m) and not refresh_ok(m)
+    assert alive(o) and alive(other)
+    r = admin.call("POST", "/v1/system/revoke-all-tokens",
+                   {"organisationId": o.org})
+    assert r.status == 200
+    assert not alive(o) and not refresh_ok(o)
+    assert alive(other)
+    for bad in ({"userId": "x"}, {"userId": m.id, "organisationId": o.org},
+                {"everyone": True}):
+        r = admin.call("POST", "/v1/system/revoke-all-tokens", bad)
+        assert r.status == 400, bad
+    r = admin.call("POST", "/v1/system/revoke-all-tokens",
+                   {"userId": "00000000-0000-4000-8000-000000000000"})
+    assert r.status == 404
+    r = admin.call("POST", "/v1/system/revoke-all-tokens")
+    assert r.status == 200 and r.json["data"]["affected"] >= 2
+    assert not alive(other) and not refresh_ok(other)
+    assert not alive(admin)       # every token: the caller's too
+    # Signing in again works at once.
+    r = login(other.email)
+    assert r.status == 200
+    assert request("GET", "/v1/me", headers={
+        "Authorization": "Bearer " + r.json["data"]["accessToken"]
+    }).status == 200
+
+
+def test_iamctl_revoke_tokens_of_one_user():
+    o = onboard()
+    m = add_member(o, ["user"])
+    r = iamctl("revoke-tokens", "--user", m.id)
+    assert r.returncode == 0, r.stderr
+    assert "affected 1" in r.stdout
+    assert not alive(m) and alive(o)
+    assert iamctl("revoke-tokens", "--user", "nope").returncode == 2
+    assert iamctl("revoke-tokens", "--org", o.org, "--user",
+                  m.id).returncode == 2
+
+
+def test_rotating_the_signing_key_kills_its_tokens():
+    admin = sysadmin()
+    o = onboard()
+    kids = {k["kid"] for k in request("GET", "/oauth2/jwks").json["keys"]}
+    r = admin.call("POST", "/v1/system/rotate-signing-key")
+    assert r.status == 200 and r.json["data"]["affected"] >= 1
+    now = {k["kid"] for k in request("GET", "/oauth2/jwks").json["keys"]}
+    assert now and not (now & kids)
+    assert not alive(o) and not alive(admin)
+    r = login(o.email)
+    assert r.status == 200
+    tok = r.json["data"]["accessToken"]
+    assert request("GET", "/v1/me", headers={
+        "Authorization": "Bearer " + tok}).status == 200
+    # The same from the command line.
+    fresh = onboard()
+    r = iamctl("rotate-signing-key")
+    assert r.returncode == 0, r.stderr
+    assert wait_for(lambda: not alive(fresh), timeout=5)
+    assert request("GET", "/v1/me", headers={
+        "Authorization": "Bearer " + tok}).status == 401
+
+
+def _conf():
+    return os.path.join(STACK, "iam.conf")
+
+
+def _set_keys(new, previous):
+    with open(_conf()) as f:
+        text = f.read()
+    text = re.sub(r"(?m)^SECRET_ENCRYPTION_KEY_PREVIOUS = .*\n", "", text)
+    text = re.sub(r"(?m)^SECRET_ENCRYPTION_KEY = .*$",
+                  "SECRET_ENCRYPTION_KEY = " + new, text)
+    if previous:
+        text += "SECRET_ENCRYPTION_KEY_PREVIOUS = %s\n" % previous
+    with open(_conf(), "w") as f:
+        f.write(text)
+    with open(os.path.join(STACK, "secret.key"), "w") as f:
+        f.write(new + "\n")
+
+
+def _opens_with(key_hex):
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+    rows = psql_value("SELECT string_agg(kid || ' ' || encode("
+                      "private_key_enc, 'hex'), ',') FROM signing_keys")
+    n = 0
+    for row in rows.split(","):
+        kid, sealed = row.split()
+        sealed = bytes.fromhex(sealed)
+        AESGCM(bytes.fromhex(key_hex)).decrypt(sealed[:12], sealed[12:],
+                                               kid.encode())
+        n += 1
+    return n
+
+
+def test_rotating_the_encryption_key_keeps_every_secret_readable():
+    old = open(os.path.join(STACK, "secret.key")).read().strip()
+    new = secrets.token_hex(32)
+    count = int(psql_value("SELECT count(*) FROM signing_keys"))
+    assert _opens_with(old) == count
+    jwks = request("GET", "/oauth2/jwks").json
+    _set_keys(new, old)
+    stack("reload")
+    time.sleep(1.5)
+    # Still sealed under the old key, read with the previous one.
+    email = new_email("enc")
+    register(email)
+    assert wait_for(lambda: login(email).status == 200)
+    admin = sysadmin()
+    r = admin.call("POST", "/v1/system/rotate-encryption-key")
+    assert r.status == 200, r.body
+    assert r.json["data"]["affected"] == count
+    assert _opens_with(new) == count
+    r = iamctl("rotate-encryption-key")
+    assert r.returncode == 0 and "affected 0" in r.stdout
+    # The old key can go now.
+    _set_keys(new, None)
+    stack("reload")
+    time.sleep(1.5)
+    r = wait_for(lambda: login(email).status == 200)
+    assert r
+    assert request("GET", "/oauth2/jwks").json == jwks
+    r = login(email)
+    assert request("GET", "/v1/me", headers={
+        "Authorization": "Bearer " + r.json["data"]["accessToken"]
+    }).status == 200
+
+
+def test_forcing_every_password_reset():
+    o = onboard()
+    admin = sysadmin()
+    r = admin.call("POST", "/v1/system/force-password-reset")
+    assert r.status == 200 and r.json["data"]["affected"] >= 2
+    assert not alive(o) and not refresh_ok(o)
+    r = login(o.email)
+    assert r.status == 403 and r.error_code() == "PASSWORD_RESET_REQUIRED"
+    # Accounts made afterwards are not affected.
+    email, _ = register()
+    assert login(email).status == 200
+    r = iamctl("force-password-reset")
+    assert r.returncode == 0, r.stderr
+    assert login(email).status == 403
+
+
+# --- retention ----------------------------------------------------------------
+
+def test_purge_keeps_the_chain_verifiable():
+    assert iamctl("audit", "purge", "--days", "abc").returncode == 2
+    before = int(psql_value("SELECT count(*) FROM audit_log"))
+    r = iamctl("audit", "purge")          # 365 days: nothing that old
+    assert r.returncode == 0 and "purged 0" in r.stdout
+    psql_value("SET session_replication_role = replica; UPDATE audit_log "
+               "SET created_at = created_at - interval '400 days' WHERE id "
+               "IN (SELECT id FROM audit_log ORDER BY id LIMIT 5)")
+    # Back-dating changed what the hashes cover: restore by recomputing
+    # would be forging, so verify names the first row...
+    r = iamctl("audit", "verify")
+    assert r.returncode == 1
+    # ...and purging those rows (older than 365 days) removes the break.
+    r = iamctl("audit", "purge")
+    assert r.returncode == 0 and "purged 5" in r.stdout, r.stdout
+    assert int(psql_value("SELECT count(*) FROM audit_log")) >= before - 5
+    first = psql_value("SELECT min(id) FROM audit_log")
+    assert psql_value("SELECT first_id FROM audit_anchor") == first
+    r = iamctl("audit", "verify")
+    assert r.returncode == 0, r.stdout
+    assert json.loads(r.stdout)["valid"] is True
+    # Everything but the newest event.
+    r = iamctl("audit", "purge", "--days", "0")
+    assert r.returncode == 0
+    assert psql_value("SELECT count(*) FROM audit_log") == "2"  # + purge's
+    register()
+    r = iamctl("audit", "verify")
+    assert r.returncode == 0 and json.loads(r.stdout)["valid"] is True
+
+
+# --- export -----------------------------------------------------------------------
+
+class Collector:
+    """An HTTP collector that records what it is sent; start/stop at will."""
+
+    def __init__(self):
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        self.port = s.getsockname()[1]
+        s.close()
+        self.batches = []
+        self.auth = set()
+        self.server = None
+
+    @property
+    def url(self):
+        return "http://127.0.0.1:%d/ingest" % self.port
+
+    def ids(self):
+        return [e["id"] for b in self.batches for e in b]
+
+    def start(self):
+        coll = self
+
+        class H(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                n = int(self.headers["Content-Length"])
+                body = json.loads(self.rfile.read(n))
+                coll.batches.append(body["events"])
+                coll.auth.add(self.headers.get("Authorization"))
+                self.send_response(202)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *a):
+                pass
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1",
+                                                       self.port), H)
+        threading.Thread(target=self.server.serve_forever,
+                         daemon=True).start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def all_ids():
+    return [int(x) for x in psql_value(
+        "SELECT string_agg(id::text, ',' ORDER BY id) FROM audit_log"
+    ).split(",")]
+
+
+def test_export_loses_nothing_while_the_collector_is_down():
+    c = Collector()
+    env = {"LOG_REMOTE_URL": c.url, "LOG_REMOTE_API_KEY": "collector-key-1",
+           "LOG_REMOTE_BATCH_SIZE": "7", "LOG_REMOTE_FLUSH_INTERVAL_MS": "100"}
+    start = int(psql_value("SELECT last_id FROM audit_export"))
+    o = onboard()
+    for i in range(10):
+        assert o.call("PATCH", "/v1/admin/organisation",
+                      {"name": "Export %d" % i}).status == 200
+    r = iamctl("audit", "export", env=env)          # nobody listening
+    assert r.returncode == 1
+    assert int(psql_value("SELECT last_id FROM audit_export")) == start
+    c.start()
+    try:
+        r = iamctl("audit", "export", env=env)
+        assert r.returncode == 0, r.stderr
+        want = [i for i in all_ids() if i > start]
+        assert c.ids() == want and len(want) > 7
+        assert all(len(b) <= 7 for b in c.batches)
+        assert c.auth == {"Bearer collector-key-1"}
+        ev = c.batches[0][0]
+        assert {"id", "action", "actor", "hash", "organisationId"} <= set(ev)
+    finally:
+        c.stop()
+    # Following: the collector goes away, events happen, it comes back.
+    p = subprocess.Popen(CTL + ["audit", "export", "--follow"],
+                         env=dict(os.environ, **env), stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    try:
+        for _ in range(3):
+            register()
+        time.sleep(1)
+        c.start()
+        for _ in range(2):
+            register()
+        target = all_ids()
+        assert wait_for(lambda: set(target) <= set(c.ids()), timeout=30)
+        got = c.ids()
+        assert got == sorted(got)
+        assert set(got) == set(i for i in all_ids() if i > start)
+    finally:
+        p.terminate()
+        out, _ = p.communicate(timeout=10)
+        c.stop()
+    assert p.returncode == 0 and "exported" in out
