@@ -35,6 +35,12 @@ export RATE_MAX=1000000000
 export AUTH_RATE_MAX=1000000000
 export METRICS_TOKEN=bench-metrics-token
 export LOG_LEVEL=warn
+# A long run seeds millions of rows between sign-in and measuring.
+export JWT_EXPIRES_IN=12h
+export ONBOARDING_ENABLED=true
+# BENCH_ADMIN=0 skips the administration lists (and their seeding);
+# BENCH_SIZES ("10000:100000 1000000:10000000") are users:events.
+SIZES=${BENCH_SIZES:-10000:100000 1000000:10000000}
 URL="http://127.0.0.1:$IAM_HTTP_PORT"
 D=$IAM_STACK_DIR
 
@@ -204,6 +210,54 @@ pair "POST /v1/auth/login" "/v1/auth/login" \
     "lua:{\"email\":\"bench@example.test\",\"password\":\"$PW\"}" \
     "scrypt bound" "bound:$BOUND" ""
 
+# Administration lists, at each data size: the whole tables grow (users
+# of the bench organisation, audit events), the queries stay the same.
+# Baseline: GET /v1/me of the same caller, in the same run.
+ADMIN_ROWS=()
+if [ "${BENCH_ADMIN:-1}" = 1 ] && { [ -z "${BENCH_ONLY:-}" ] || echo admin | grep -Eq "$BENCH_ONLY"; }; then
+	ADM=$(curl -fs -H 'Content-Type: application/json' -d "{\"organisation\":
+	    {\"name\":\"Bench\",\"slug\":\"bench-org\"},\"email\":
+	    \"owner@bench.example\",\"password\":\"$PW\",\"firstName\":\"B\",
+	    \"lastName\":\"O\"}" "$URL/v1/auth/onboard" |
+	    /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["accessToken"])')
+	ORG=$(psql_bench "SELECT id FROM organisations WHERE slug = 'bench-org'")
+	USERS_Q="/v1/admin/users?limit=50&search=quillfeather"
+	AUDIT_Q="/v1/admin/audit-logs?limit=50&action=user.update"
+	explain() {
+		echo "-- plans at $1 (the statements store_list.c composes, values inline)"
+		psql_bench "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY ON)
+		    SELECT user_doc(u)::text FROM users u WHERE u.organisation_id = '$ORG'
+		    AND u.deleted_at IS NULL
+		    AND u.search_text LIKE '%' || lower('quillfeather') || '%'
+		    ORDER BY u.created_at, u.id LIMIT 50 OFFSET 0" | sed 's/^/   /'
+		psql_bench "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY ON)
+		    SELECT count(*) FROM users u WHERE u.organisation_id = '$ORG'
+		    AND u.deleted_at IS NULL
+		    AND u.search_text LIKE '%' || lower('quillfeather') || '%'" | sed 's/^/   /'
+		psql_bench "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY ON)
+		    SELECT audit_doc(a)::text FROM audit_log a
+		    WHERE a.organisation_id = '$ORG' AND a.action = 'user.update'
+		    ORDER BY a.id DESC LIMIT 50 OFFSET 0" | sed 's/^/   /'
+		psql_bench "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY ON)
+		    SELECT coalesce(sum(n), 0) FROM audit_counts
+		    WHERE organisation_id = '$ORG' AND action = 'user.update'" | sed 's/^/   /'
+	}
+	for size in $SIZES; do
+		u=${size%%:*} e=${size##*:}
+		echo "seeding $u users, $e audit events..."
+		IAM_STACK_DIR=$D "$ROOT/scripts/seed.sh" bench-org "$u" "$e"
+		n=$(curl -fs -H "Authorization: Bearer $ADM" "$URL$USERS_Q" |
+		    /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["meta"]["total"])')
+		[ "$n" = 50 ] || echo "warning: the search found $n, not 50" >&2
+		explain "$u users, $e events" > "$D/plans-$u.txt"
+		pair "GET /v1/admin/users $u" "$USERS_Q" "Authorization: Bearer $ADM" \
+		    "GET /v1/me" "/v1/me" "Authorization: Bearer $ADM"
+		pair "GET /v1/admin/audit-logs $e" "$AUDIT_Q" "Authorization: Bearer $ADM" \
+		    "GET /v1/me" "/v1/me" "Authorization: Bearer $ADM"
+		ADMIN_ROWS+=("GET /v1/admin/users $u" "GET /v1/admin/audit-logs $e")
+	done
+fi
+
 row() {
 	local name=$1 c
 	for c in $CONNS; do
@@ -227,6 +281,23 @@ row "GET /v1/me" "responder verify,incr,pk"
 row "GET /oauth2/jwks" "responder incr"
 row "POST /v1/auth/refresh" "responder sign,tx2"
 row "POST /v1/auth/login" "scrypt bound"
+for r in "${ADMIN_ROWS[@]}"; do
+	row "$r" "GET /v1/me (same caller)"
+done
+if [ "${#ADMIN_ROWS[@]}" -ge 4 ]; then
+	echo
+	echo "larger size against smaller size, req/s (target: within 25%):"
+	for c in $CONNS; do
+		for i in 0 1; do
+			small=${ADMIN_ROWS[$i]} large=${ADMIN_ROWS[$((i + 2))]}
+			awk -v a="${RPS[$large/$c]:-0}" -v b="${RPS[$small/$c]:-0}" \
+			    -v n="$large vs $small" -v c="$c" 'BEGIN {
+			    printf "  %-60s %3s conns: %5.0f%%\n", n, c, b > 0 ? 100 * a / b : 0 }'
+		done
+	done
+	echo
+	for f in "$D"/plans-*.txt; do cat "$f"; echo; done
+fi
 echo
 echo "one scrypt check (N=16384, r=8, p=5): $HASH_MS ms; bound = $IAM_WORKERS workers / that"
 

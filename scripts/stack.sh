@@ -218,6 +218,43 @@ start_mailer() {
 	alive "$DIR/run/iam-mailer.pid" || { tail -n 5 "$DIR/log/mailer.log" >&2; die "iam-mailer did not start"; }
 }
 
+# The audit exporter runs when LOG_REMOTE_URL is set (iamctl audit export
+# --follow: it ships events in batches, retrying while the collector is
+# down), and is stopped when it is not.
+start_exporter() {
+	if ! grep -q '^LOG_REMOTE_URL = ..*' "$DIR/iam.conf"; then
+		stop_pidfile "$DIR/run/iam-export.pid" TERM 10
+		return 0
+	fi
+	alive "$DIR/run/iam-export.pid" && return 0
+	local cmd=("$DIR/bin/iamctl" -c "$DIR/iam.conf" audit export --follow)
+	if [ "$(id -u)" -eq 0 ]; then
+		cmd=(setpriv --reuid="$RUN_USER" --regid="$RUN_USER" --init-groups -- "${cmd[@]}")
+	fi
+	setsid "${cmd[@]}" </dev/null >>"$DIR/log/export.log" 2>&1 &
+	echo $! > "$DIR/run/iam-export.pid"
+}
+
+# make run: a system administrator to sign in with, made once; its
+# password is kept (mode 600) in $DIR/bootstrap-admin and shown each run.
+bootstrap_admin() {
+	local f=$DIR/bootstrap-admin email=admin@iam.test pw rc
+	if [ ! -s "$f" ]; then
+		pw=$(head -c 18 /dev/urandom | base64 | tr '+/' '-_')
+		rc=0
+		printf '%s\n' "$pw" | "$BIN/iamctl" -c "$DIR/iam.conf" create-admin \
+		    --email "$email" >/dev/null || rc=$?
+		if [ "$rc" -ne 0 ]; then
+			say "bootstrap admin $email not created (iamctl exit $rc)"
+			return 0
+		fi
+		( umask 077; printf '%s %s\n' "$email" "$pw" > "$f" )
+	fi
+	read -r email pw < "$f"
+	printf '    admin:    %s / %s (system administrator; kept in %s)\n' \
+	    "$email" "$pw" "$f"
+}
+
 render_nginx() {
 	local user_line="" extra=""
 	[ "$(id -u)" -eq 0 ] && user_line="user $RUN_USER;"
@@ -267,6 +304,7 @@ up() {
 	fi
 	start_fcgi
 	start_mailer
+	start_exporter
 	start_nginx
 	wait_healthy
 	if [ "$MODE" = run ]; then
@@ -274,11 +312,13 @@ up() {
 
   iam is running at http://127.0.0.1:$HTTP_PORT
     health:   curl http://127.0.0.1:$HTTP_PORT/health/ready
+    api:      http://127.0.0.1:$HTTP_PORT/openapi.json
     config:   $DIR/iam.conf (bin/iamctl reads it from this checkout)
     logs:     $DIR/log/
     stop:     make stop
-
 EOT
+		bootstrap_admin
+		echo
 	fi
 }
 
@@ -286,6 +326,7 @@ down() {
 	stop_pidfile "$DIR/run/nginx.pid" QUIT 10
 	stop_pidfile "$DIR/run/iam-fcgi.pid" TERM 30
 	stop_pidfile "$DIR/run/iam-mailer.pid" TERM 10
+	stop_pidfile "$DIR/run/iam-export.pid" TERM 10
 	stop_pidfile "$DIR/run/memcached.pid" TERM 10
 	stop_postgres
 	rm -f "$DIR/run/iam.sock"
@@ -293,7 +334,7 @@ down() {
 
 status() {
 	local f
-	for f in nginx iam-fcgi iam-mailer memcached; do
+	for f in nginx iam-fcgi iam-mailer iam-export memcached; do
 		if alive "$DIR/run/$f.pid"; then echo "$f: running ($(cat "$DIR/run/$f.pid"))"
 		else echo "$f: stopped"; fi
 	done
