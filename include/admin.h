@@ -16,7 +16,7 @@
 /* One page of a list. */
 struct listq {
 	int64_t		 limit, offset;
-	json_object	*items;		/* out */
+	const char	*items;		/* out: a JSON array, as text */
 	int64_t		 total;		/* out */
 };
 

@@ -40,6 +40,8 @@ int	 arena_defer(struct arena *, void (*fn)(void *), void *arg);
 
 /* Runs the cleanups, frees all chunks but one and wipes what is kept. */
 void	 arena_reset(struct arena *);
+/* Bytes the current chunk holds (0: none); after a reset, what is kept. */
+size_t	 arena_capacity(const struct arena *);
 /* arena_reset() and frees the last chunk too. */
 void	 arena_free(struct arena *);
 

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "accounts.h"
+#include "admin.h"
 #include "store.h"
 
 /* A JSON string, or NULL (JSON null) for NULL. */
@@ -75,6 +76,20 @@ void		 dom_settle(struct actx *);
  */
 enum iam_err	 dom_not_last_owner(struct actx *, const char *org,
 		    const char *uid);
+/* The string member key of o, or NULL. */
+const char	*dom_jstr(json_object *o, const char *key);
+/* The first column of every row of r (JSON text each) as an array that
+ * the arena releases. */
+json_object	*dom_rows(struct actx *, PGresult *r);
+/* The same as JSON text ("[row,row]") in the arena: pages of lists go
+ * out as PostgreSQL wrote them, never parsed and printed again. */
+const char	*dom_rows_text(struct actx *, PGresult *r);
+/*
+ * Fills lq from a page result (document, total-or-NULL): the items as
+ * text, and the total from the page when it carries one.  Returns 1 when
+ * the total is still to be counted.
+ */
+int		 dom_page(struct actx *, PGresult *r, struct listq *lq);
 /* A JSON array of the items of a comma-separated list. */
 json_object	*dom_csv_array(const char *csv);
 /* 1 if slug is in the comma-separated list csv. */

@@ -31,13 +31,20 @@ struct page {
 	int64_t	 page, limit;
 };
 enum iam_err	 hc_page(struct req *r, struct page *pg);
+/* hc_page, then the page's limit and offset into lq. */
+struct listq;
+enum iam_err	 hc_listq(struct req *r, struct page *pg, struct listq *lq);
 /* A query parameter, or NULL when absent or empty. */
 const char	*hc_query(struct req *r, const char *name);
-/* {"success":true,"data":items,"meta":{page,limit,total,pages}}. */
+/* {"success":true,"data":items,"meta":{page,limit,total,pages}}, items
+ * a JSON array as text. */
 void		 hc_list(struct req *r, const struct page *pg,
-		    json_object *items, int64_t total);
+		    const char *items, int64_t total);
 /* The ":id" capture when it is a UUID, else NULL (answer 404). */
 const char	*hc_uuid(struct req *r, const char *name);
+/* Calls fn with the ":id" capture (a UUID, else 404) and answers 204. */
+enum iam_err	 hc_id_action(struct req *r,
+		    enum iam_err (*fn)(struct actx *, const char *));
 /* VALIDATION_ERROR (answered) when the string v is present but empty. */
 enum iam_err	 hc_nonempty(struct req *r, json_object *v, const char *name);
 /* Answers *o with status when e is IAM_OK (o read after the call that

@@ -30,7 +30,6 @@ enum method {
 #define R_AUTHRATE	0x0004	/* also counts against AUTH_RATE_MAX */
 #define R_AUTH_OPTIONAL	0x0008	/* public, but a bearer token is checked */
 #define R_SYSTEM	0x0010	/* system administrators only */
-#define R_NOCORS	0x0020	/* never answers cross-origin requests */
 
 struct route {
 	enum method	 method;

@@ -99,6 +99,7 @@ enum stmt {
 	STMT_ORG_REVOKE_TOKENS,
 	/* members */
 	STMT_MEMBER_GET,
+	STMT_USERS_DOCS,
 	STMT_MEMBER_SET,
 	STMT_USER_FORCE_RESET,
 	STMT_USER_MAKE_ADMIN,
@@ -182,6 +183,9 @@ struct user_filter {
 	enum user_sort	 sort;
 	const char	*limit, *offset;
 };
+/* Pages have two columns: the document (for users, the id: documents
+ * come from STMT_USERS_DOCS), and the total when the same statement
+ * could tell it cheaply (else NULL: ask again with count). */
 PGresult *store_users(struct store *, const struct user_filter *, int count);
 
 struct audit_filter {

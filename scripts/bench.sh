@@ -226,14 +226,21 @@ if [ "${BENCH_ADMIN:-1}" = 1 ] && { [ -z "${BENCH_ONLY:-}" ] || echo admin | gre
 	explain() {
 		echo "-- plans at $1 (the statements store_list.c composes, values inline)"
 		psql_bench "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY ON)
-		    SELECT user_doc(u)::text FROM users u WHERE u.organisation_id = '$ORG'
-		    AND u.deleted_at IS NULL
+		    SELECT u.id, count(*) OVER () FROM users u
+		    WHERE u.organisation_id = '$ORG' AND u.deleted_at IS NULL
 		    AND u.search_text LIKE '%' || lower('quillfeather') || '%'
 		    ORDER BY u.created_at, u.id LIMIT 50 OFFSET 0" | sed 's/^/   /'
-		psql_bench "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY ON)
-		    SELECT count(*) FROM users u WHERE u.organisation_id = '$ORG'
-		    AND u.deleted_at IS NULL
-		    AND u.search_text LIKE '%' || lower('quillfeather') || '%'" | sed 's/^/   /'
+		psql_bench "PREPARE docs (uuid[]) AS SELECT user_doc(u, o, p,
+		    rl.roles)::text FROM unnest(\$1) WITH ORDINALITY
+		    AS s (id, n) JOIN users u ON u.id = s.id JOIN organisations o
+		    ON o.id = u.organisation_id LEFT JOIN profiles p
+		    ON p.user_id = u.id LEFT JOIN LATERAL (SELECT json_agg(r.slug
+		    ORDER BY r.slug) AS roles FROM user_roles ur JOIN roles r
+		    ON r.id = ur.role_id WHERE ur.user_id = u.id) rl ON true
+		    ORDER BY s.n;
+		    EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY ON) EXECUTE docs
+		    ((SELECT array_agg(id) FROM (SELECT id FROM users
+		    WHERE organisation_id = '$ORG' LIMIT 50) x))" | sed 's/^/   /'
 		psql_bench "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY ON)
 		    SELECT audit_doc(a)::text FROM audit_log a
 		    WHERE a.organisation_id = '$ORG' AND a.action = 'user.update'
@@ -292,7 +299,7 @@ if [ "${#ADMIN_ROWS[@]}" -ge 4 ]; then
 			small=${ADMIN_ROWS[$i]} large=${ADMIN_ROWS[$((i + 2))]}
 			awk -v a="${RPS[$large/$c]:-0}" -v b="${RPS[$small/$c]:-0}" \
 			    -v n="$large vs $small" -v c="$c" 'BEGIN {
-			    printf "  %-60s %3s conns: %5.0f%%\n", n, c, b > 0 ? 100 * a / b : 0 }'
+			    printf "  %-60s %3s conns: %5.0f%%\n", n, c, (b > 0 ? 100 * a / b : 0) }'
 		done
 	done
 	echo

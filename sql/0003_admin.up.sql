@@ -104,18 +104,18 @@ INSERT INTO user_roles (user_id, role_id)
     WHERE u.deleted_at IS NULL;
 
 -- The sanitised user of API.md, for lists; src/accounts.c builds the same
--- shape for one user (a test compares the two).
-CREATE FUNCTION user_doc(u users) RETURNS jsonb
-LANGUAGE sql STABLE AS $$
-	SELECT jsonb_build_object('id', u.id, 'email', u.email,
+-- shape for one user (a test compares the two).  One expression over the
+-- joined rows (no FROM, no subquery), so the planner inlines it; json, not
+-- jsonb: built as text, in the order written.  roles: user_roles_of().
+CREATE FUNCTION user_doc(u users, o organisations, p profiles, roles json)
+RETURNS json LANGUAGE sql STABLE AS $$
+	SELECT json_build_object('id', u.id, 'email', u.email,
 	    'emailVerified', u.email_verified_at IS NOT NULL,
 	    'status', u.status,
-	    'organisation', jsonb_build_object('id', o.id, 'slug', o.slug,
+	    'organisation', json_build_object('id', o.id, 'slug', o.slug,
 	        'name', o.name),
-	    'roles', coalesce((SELECT jsonb_agg(r.slug ORDER BY r.slug)
-	        FROM user_roles ur JOIN roles r ON r.id = ur.role_id
-	        WHERE ur.user_id = u.id), '[]'),
-	    'profile', jsonb_build_object(
+	    'roles', coalesce(roles, '[]'::json),
+	    'profile', json_build_object(
 	        'firstName', coalesce(p.first_name, ''),
 	        'lastName', coalesce(p.last_name, ''),
 	        'phone', coalesce(p.phone, ''),
@@ -125,8 +125,12 @@ LANGUAGE sql STABLE AS $$
 	    'createdAt', iso(u.created_at),
 	    'updatedAt', iso(greatest(u.updated_at, p.updated_at)),
 	    'lastLoginAt', iso(u.last_login_at))
-	FROM organisations o LEFT JOIN profiles p ON p.user_id = u.id
-	WHERE o.id = u.organisation_id
+$$;
+
+CREATE FUNCTION user_roles_of(uid uuid) RETURNS json
+LANGUAGE sql STABLE AS $$
+	SELECT json_agg(r.slug ORDER BY r.slug) FROM user_roles ur
+	    JOIN roles r ON r.id = ur.role_id WHERE ur.user_id = uid
 $$;
 
 CREATE TABLE invitations (

@@ -123,25 +123,64 @@ run_cleanups(struct arena *a)
 		c->fn(c->arg);
 }
 
+/*
+ * The largest chunk kept across resets: below malloc's mmap threshold
+ * (worker.c), so a worker that serves large answers reuses one chunk
+ * instead of mapping, faulting in and unmapping memory every request.
+ */
+#define KEEP_MAX	(192 * 1024)
+
 void
 arena_reset(struct arena *a)
 {
-	struct arena_chunk	*c, *next;
+	struct arena_chunk	*c, *next, *keep = NULL;
 
 	run_cleanups(a);
-	if ((c = a->head) == NULL)
+	if (a->head == NULL)
 		return;
-	/* Keep the oldest chunk (the smallest); free the rest. */
-	while (c->next != NULL) {
+	for (c = a->head; c != NULL; c = c->next)
+		if (c->size <= KEEP_MAX && (keep == NULL || c->size > keep->size))
+			keep = c;
+	for (c = a->head; c != NULL; c = next) {
 		next = c->next;
 		explicit_bzero(c->data, c->used);
-		free(c);
-		c = next;
+		if (keep == NULL && next == NULL)
+			keep = c;	/* all large: keep the oldest */
+		if (c != keep)
+			free(c);
 	}
-	explicit_bzero(c->data, c->used);
-	c->used = 0;
-	a->head = c;
+	keep->used = 0;
+	keep->next = NULL;
+	a->head = keep;
 	a->total = 0;
+}
+
+/*
+ * Grows p, the last allocation of the current chunk, from old to n bytes
+ * in place when the chunk has room (the new bytes zeroed): 0, else -1.
+ */
+static int
+arena_extend(struct arena *a, void *p, size_t old, size_t n)
+{
+	struct arena_chunk	*c = a->head;
+	size_t			 o, m;
+
+	o = (old + ALIGN - 1) & ~(size_t)(ALIGN - 1);
+	m = (n + ALIGN - 1) & ~(size_t)(ALIGN - 1);
+	if (c == NULL || n < old || (unsigned char *)p + o != (unsigned char *)c->data + c->used ||
+	    c->size - c->used < m - o ||
+	    (a->limit != 0 && a->total > a->limit - (m - o)))
+		return -1;
+	memset((char *)p + old, 0, n - old);
+	c->used += m - o;
+	a->total += m - o;
+	return 0;
+}
+
+size_t
+arena_capacity(const struct arena *a)
+{
+	return a->head != NULL ? a->head->size : 0;
 }
 
 void
@@ -176,6 +215,11 @@ buf_grow(struct buf *b, size_t more)
 	cap = b->cap ? b->cap : 256;
 	while (cap - b->len <= more)
 		cap *= 2;
+	/* The buffer that was allocated last grows where it is. */
+	if (b->data != NULL && arena_extend(b->a, b->data, b->cap, cap) == 0) {
+		b->cap = cap;
+		return 0;
+	}
 	if ((p = arena_alloc(b->a, cap)) == NULL) {
 		b->oom = 1;
 		return -1;

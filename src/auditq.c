@@ -15,7 +15,7 @@ auditq_list(struct actx *x, const struct audit_query *aq, struct listq *lq)
 {
 	struct audit_filter	 f;
 	PGresult		*r;
-	int			 i;
+	int			 more;
 
 	memset(&f, 0, sizeof(f));
 	f.org = x->org_id;
@@ -48,20 +48,21 @@ auditq_list(struct actx *x, const struct audit_query *aq, struct listq *lq)
 	f.success = aq->success;
 	f.since = aq->since;
 	f.until = aq->until;
-	if ((r = store_audit(&x->w->db, &f, 1)) == NULL)
-		return IAM_E_SERVICE_UNAVAILABLE;
-	lq->total = atoll(PQgetvalue(r, 0, 0));
-	PQclear(r);
 	f.limit = dom_num(x, lq->limit);
 	f.offset = dom_num(x, lq->offset);
 	if ((r = store_audit(&x->w->db, &f, 0)) == NULL)
 		return IAM_E_SERVICE_UNAVAILABLE;
-	lq->items = dom_keep(x, json_object_new_array());
-	for (i = 0; lq->items != NULL && i < PQntuples(r); i++)
-		json_object_array_add(lq->items, json_tokener_parse(
-		    PQgetvalue(r, i, 0)));
+	more = dom_page(x, r, lq);
 	PQclear(r);
-	return lq->items != NULL ? IAM_OK : IAM_E_INTERNAL;
+	if (lq->items == NULL)
+		return IAM_E_INTERNAL;
+	if (more) {
+		if ((r = store_audit(&x->w->db, &f, 1)) == NULL)
+			return IAM_E_SERVICE_UNAVAILABLE;
+		lq->total = atoll(PQgetvalue(r, 0, 0));
+		PQclear(r);
+	}
+	return IAM_OK;
 }
 
 enum iam_err

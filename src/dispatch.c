@@ -298,7 +298,7 @@ answer(struct req *r)
 	flags = idx >= 0 ? routes[idx].flags : 0;
 	if (idx >= 0)
 		r->route = idx;
-	if ((cors = origin_allowed(r)) && !(flags & R_NOCORS))
+	if ((cors = origin_allowed(r)))
 		cors_headers(r);
 	if (!rate_check(r, flags))
 		return;

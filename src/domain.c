@@ -102,3 +102,52 @@ dom_not_last_owner(struct actx *x, const char *org, const char *uid)
 	x->message = "The organisation must keep an owner";
 	return IAM_E_CONFLICT;
 }
+
+const char *
+dom_jstr(json_object *o, const char *key)
+{
+	json_object	*v;
+
+	return json_object_object_get_ex(o, key, &v) && v != NULL ?
+	    json_object_get_string(v) : NULL;
+}
+
+json_object *
+dom_rows(struct actx *x, PGresult *r)
+{
+	json_object	*a = dom_keep(x, json_object_new_array());
+	int		 i;
+
+	for (i = 0; a != NULL && i < PQntuples(r); i++)
+		json_object_array_add(a, json_tokener_parse(
+		    PQgetvalue(r, i, 0)));
+	return a;
+}
+
+const char *
+dom_rows_text(struct actx *x, PGresult *r)
+{
+	struct buf	b;
+	int		i;
+
+	buf_init(&b, x->a);
+	buf_putc(&b, '[');
+	for (i = 0; i < PQntuples(r); i++) {
+		if (i)
+			buf_putc(&b, ',');
+		buf_add(&b, PQgetvalue(r, i, 0), (size_t)PQgetlength(r, i, 0));
+	}
+	buf_putc(&b, ']');
+	return b.oom ? NULL : b.data;
+}
+
+int
+dom_page(struct actx *x, PGresult *r, struct listq *lq)
+{
+	lq->items = dom_rows_text(x, r);
+	if (PQntuples(r) > 0 && !PQgetisnull(r, 0, 1)) {
+		lq->total = atoll(PQgetvalue(r, 0, 1));
+		return 0;
+	}
+	return 1;
+}

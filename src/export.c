@@ -2,7 +2,6 @@
  * export.c: the audit exporter (see export.h).  libcurl for HTTP.
  */
 #include <curl/curl.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,13 +107,20 @@ batch(struct store *s, const struct config *cfg, CURL *c,
 	return rc;
 }
 
+/* Sleeps ms, in slices, returning early once *stop is set. */
 static void
-sleep_ms(long ms)
+sleep_ms(long ms, volatile sig_atomic_t *stop)
 {
-	struct timespec	t = { ms / 1000, (ms % 1000) * 1000000L };
+	struct timespec	t;
+	long		slice;
 
-	while (nanosleep(&t, &t) == -1 && errno == EINTR)
-		;
+	while (ms > 0 && (stop == NULL || !*stop)) {
+		slice = ms > 100 ? 100 : ms;
+		t.tv_sec = 0;
+		t.tv_nsec = slice * 1000000L;
+		(void)nanosleep(&t, NULL);
+		ms -= slice;
+	}
 }
 
 int
@@ -157,7 +163,8 @@ export_run(struct store *s, const struct config *cfg, int follow,
 			    (long)cfg->log_remote_flush_ms;
 		if (backoff > MAX_BACKOFF_MS)
 			backoff = MAX_BACKOFF_MS;
-		sleep_ms(got == -1 ? backoff : (long)cfg->log_remote_flush_ms);
+		sleep_ms(got == -1 ? backoff : (long)cfg->log_remote_flush_ms,
+		    stop);
 	}
 	curl_slist_free_all(h);
 	if (auth != NULL) {

@@ -14,7 +14,7 @@ adm_audit_list(struct req *r)
 	struct actx		 x;
 	enum iam_err		 e;
 
-	if ((e = hc_page(r, &pg)) != IAM_OK)
+	if ((e = hc_listq(r, &pg, &lq)) != IAM_OK)
 		return e;
 	q.actor = hc_query(r, "actor");
 	q.action = hc_query(r, "action");
@@ -23,8 +23,6 @@ adm_audit_list(struct req *r)
 	q.success = hc_query(r, "success");
 	q.since = hc_query(r, "since");
 	q.until = hc_query(r, "until");
-	lq.limit = pg.limit;
-	lq.offset = (pg.page - 1) * pg.limit;
 	hc_actx(&x, r);
 	if ((e = auditq_list(&x, &q, &lq)) != IAM_OK)
 		return hc_fail(r, &x, e);

@@ -19,10 +19,8 @@ adm_invites_list(struct req *r)
 	struct actx	 x;
 	enum iam_err	 e;
 
-	if ((e = hc_page(r, &pg)) != IAM_OK)
+	if ((e = hc_listq(r, &pg, &lq)) != IAM_OK)
 		return e;
-	lq.limit = pg.limit;
-	lq.offset = (pg.page - 1) * pg.limit;
 	hc_actx(&x, r);
 	if ((e = invite_list(&x, &lq)) != IAM_OK)
 		return hc_fail(r, &x, e);
@@ -49,32 +47,16 @@ adm_invites_create(struct req *r)
 	return hc_data(r, 201, o);
 }
 
-static enum iam_err
-action(struct req *r, enum iam_err (*fn)(struct actx *, const char *))
-{
-	const char	*id = hc_uuid(r, "id");
-	struct actx	 x;
-	enum iam_err	 e;
-
-	if (id == NULL)
-		return IAM_E_NOT_FOUND;
-	hc_actx(&x, r);
-	if ((e = fn(&x, id)) != IAM_OK)
-		return hc_fail(r, &x, e);
-	resp_empty(r, 204);
-	return IAM_OK;
-}
-
 enum iam_err
 adm_invites_revoke(struct req *r)
 {
-	return action(r, invite_revoke);
+	return hc_id_action(r, invite_revoke);
 }
 
 enum iam_err
 adm_invites_resend(struct req *r)
 {
-	return action(r, invite_resend);
+	return hc_id_action(r, invite_resend);
 }
 
 /* The token from the path: a base64url string of sane length, or NULL. */

@@ -45,10 +45,8 @@ sys_orgs_list(struct req *r)
 	struct actx	 x;
 	enum iam_err	 e;
 
-	if ((e = hc_page(r, &pg)) != IAM_OK)
+	if ((e = hc_listq(r, &pg, &lq)) != IAM_OK)
 		return e;
-	lq.limit = pg.limit;
-	lq.offset = (pg.page - 1) * pg.limit;
 	hc_actx(&x, r);
 	if ((e = org_list(&x, hc_query(r, "status"), &lq)) != IAM_OK)
 		return hc_fail(r, &x, e);
@@ -99,15 +97,5 @@ sys_orgs_update(struct req *r)
 enum iam_err
 sys_orgs_delete(struct req *r)
 {
-	const char	*id = hc_uuid(r, "id");
-	struct actx	 x;
-	enum iam_err	 e;
-
-	if (id == NULL)
-		return IAM_E_NOT_FOUND;
-	hc_actx(&x, r);
-	if ((e = org_delete(&x, id)) != IAM_OK)
-		return hc_fail(r, &x, e);
-	resp_empty(r, 204);
-	return IAM_OK;
+	return hc_id_action(r, org_delete);
 }

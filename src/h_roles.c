@@ -80,17 +80,7 @@ adm_roles_update(struct req *r)
 enum iam_err
 adm_roles_delete(struct req *r)
 {
-	const char	*id = hc_uuid(r, "id");
-	struct actx	 x;
-	enum iam_err	 e;
-
-	if (id == NULL)
-		return IAM_E_NOT_FOUND;
-	hc_actx(&x, r);
-	if ((e = role_delete(&x, id)) != IAM_OK)
-		return hc_fail(r, &x, e);
-	resp_empty(r, 204);
-	return IAM_OK;
+	return hc_id_action(r, role_delete);
 }
 
 enum iam_err

@@ -67,8 +67,9 @@ sys_revoke_tokens(struct req *r)
 	return affected(r, &x, e, n);
 }
 
-enum iam_err
-sys_force_reset(struct req *r)
+/* A breach action without arguments. */
+static enum iam_err
+bare(struct req *r, enum iam_err (*fn)(struct actx *, int64_t *))
 {
 	struct actx	x;
 	enum iam_err	e;
@@ -77,34 +78,24 @@ sys_force_reset(struct req *r)
 	if ((e = no_fields(r)) != IAM_OK)
 		return e;
 	hc_actx(&x, r);
-	e = breach_force_reset(&x, &n);
+	e = fn(&x, &n);
 	return affected(r, &x, e, n);
+}
+
+enum iam_err
+sys_force_reset(struct req *r)
+{
+	return bare(r, breach_force_reset);
 }
 
 enum iam_err
 sys_rotate_signing(struct req *r)
 {
-	struct actx	x;
-	enum iam_err	e;
-	int64_t		n = 0;
-
-	if ((e = no_fields(r)) != IAM_OK)
-		return e;
-	hc_actx(&x, r);
-	e = breach_rotate_signing(&x, &n);
-	return affected(r, &x, e, n);
+	return bare(r, breach_rotate_signing);
 }
 
 enum iam_err
 sys_rotate_encryption(struct req *r)
 {
-	struct actx	x;
-	enum iam_err	e;
-	int64_t		n = 0;
-
-	if ((e = no_fields(r)) != IAM_OK)
-		return e;
-	hc_actx(&x, r);
-	e = breach_rotate_encryption(&x, &n);
-	return affected(r, &x, e, n);
+	return bare(r, breach_rotate_encryption);
 }

@@ -19,14 +19,12 @@ adm_users_list(struct req *r)
 	struct actx		 x;
 	enum iam_err		 e;
 
-	if ((e = hc_page(r, &pg)) != IAM_OK)
+	if ((e = hc_listq(r, &pg, &lq)) != IAM_OK)
 		return e;
 	q.search = hc_query(r, "search");
 	q.role = hc_query(r, "role");
 	q.status = hc_query(r, "status");
 	q.sort = hc_query(r, "sort");
-	lq.limit = pg.limit;
-	lq.offset = (pg.page - 1) * pg.limit;
 	hc_actx(&x, r);
 	if ((e = member_list(&x, &q, &lq)) != IAM_OK)
 		return hc_fail(r, &x, e);
@@ -112,37 +110,20 @@ adm_users_roles(struct req *r)
 	return hc_answer(r, &x, member_set_roles(&x, id, v[0], &u), &u, 200);
 }
 
-/* A 204 action on the member named by :id. */
-static enum iam_err
-action(struct req *r, enum iam_err (*fn)(struct actx *, const char *))
-{
-	const char	*id = hc_uuid(r, "id");
-	struct actx	 x;
-	enum iam_err	 e;
-
-	if (id == NULL)
-		return IAM_E_NOT_FOUND;
-	hc_actx(&x, r);
-	if ((e = fn(&x, id)) != IAM_OK)
-		return hc_fail(r, &x, e);
-	resp_empty(r, 204);
-	return IAM_OK;
-}
-
 enum iam_err
 adm_users_delete(struct req *r)
 {
-	return action(r, member_delete);
+	return hc_id_action(r, member_delete);
 }
 
 enum iam_err
 adm_users_revoke(struct req *r)
 {
-	return action(r, member_revoke_sessions);
+	return hc_id_action(r, member_revoke_sessions);
 }
 
 enum iam_err
 adm_users_force_reset(struct req *r)
 {
-	return action(r, member_force_reset);
+	return hc_id_action(r, member_force_reset);
 }

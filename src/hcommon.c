@@ -8,6 +8,7 @@
 #include "parse.h"
 #include "perm.h"
 
+#include "admin.h"
 #include "hcommon.h"
 
 void
@@ -116,23 +117,23 @@ hc_page(struct req *r, struct page *pg)
 }
 
 void
-hc_list(struct req *r, const struct page *pg, json_object *items,
+hc_list(struct req *r, const struct page *pg, const char *items,
     int64_t total)
 {
-	json_object	*doc, *meta;
+	struct buf	b;
 
-	meta = json_object_new_object();
-	json_object_object_add(meta, "page", json_object_new_int64(pg->page));
-	json_object_object_add(meta, "limit",
-	    json_object_new_int64(pg->limit));
-	json_object_object_add(meta, "total", json_object_new_int64(total));
-	json_object_object_add(meta, "pages", json_object_new_int64(
-	    (total + pg->limit - 1) / pg->limit));
-	doc = json_object_new_object();
-	json_object_object_add(doc, "success", json_object_new_boolean(1));
-	json_object_object_add(doc, "data", json_object_get(items));
-	json_object_object_add(doc, "meta", meta);
-	resp_json(r, 200, doc);
+	buf_init(&b, r->a);
+	buf_puts(&b, "{\"success\":true,\"data\":");
+	buf_puts(&b, items);
+	buf_printf(&b, ",\"meta\":{\"page\":%lld,\"limit\":%lld,"
+	    "\"total\":%lld,\"pages\":%lld}}", (long long)pg->page,
+	    (long long)pg->limit, (long long)total,
+	    (long long)((total + pg->limit - 1) / pg->limit));
+	if (b.oom) {
+		resp_error(r, IAM_E_INTERNAL, NULL, NULL);
+		return;
+	}
+	resp_text(r, 200, "application/json; charset=utf-8", b.data, b.len);
 }
 
 const char *
@@ -167,4 +168,34 @@ hc_answer(struct req *r, struct actx *x, enum iam_err e, json_object **o,
 	if (e != IAM_OK)
 		return hc_fail(r, x, e);
 	return hc_data(r, status, *o);
+}
+
+enum iam_err
+hc_id_action(struct req *r, enum iam_err (*fn)(struct actx *, const char *))
+{
+	const char	*id = hc_uuid(r, "id");
+	struct actx	 x;
+	enum iam_err	 e;
+
+	if (id == NULL)
+		return IAM_E_NOT_FOUND;
+	hc_actx(&x, r);
+	if ((e = fn(&x, id)) != IAM_OK)
+		return hc_fail(r, &x, e);
+	resp_empty(r, 204);
+	return IAM_OK;
+}
+
+enum iam_err
+hc_listq(struct req *r, struct page *pg, struct listq *lq)
+{
+	enum iam_err	e;
+
+	if ((e = hc_page(r, pg)) != IAM_OK)
+		return e;
+	lq->limit = pg->limit;
+	lq->offset = (pg->page - 1) * pg->limit;
+	lq->items = NULL;
+	lq->total = 0;
+	return IAM_OK;
 }

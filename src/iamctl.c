@@ -16,6 +16,7 @@
 
 #include "admin.h"
 #include "conf.h"
+#include "domain.h"
 #include "export.h"
 #include "keys.h"
 #include "log.h"
@@ -438,7 +439,7 @@ cmd_org(int argc, char *argv[])
 		lq.limit = 1000000;
 		lq.offset = 0;
 		e = org_list(&o.x, opt(argc, argv, "--status", NULL), &lq);
-		out = lq.items;
+		out = e == IAM_OK ? dom_json(&o.x, lq.items) : NULL;
 	} else {
 		fprintf(stderr, "iamctl: org create or org list\n");
 		return 2;
@@ -523,7 +524,7 @@ cmd_user(int argc, char *argv[])
 		lq.limit = lim;
 		lq.offset = 0;
 		e = member_list(&o.x, &q, &lq);
-		out = lq.items;
+		out = e == IAM_OK ? dom_json(&o.x, lq.items) : NULL;
 	} else if ((strcmp(argv[0], "show") == 0 ||
 	    strcmp(argv[0], "suspend") == 0) && argc == 2) {
 		if (op_open(&o, 0) == -1)

@@ -13,18 +13,6 @@
 #include "perm.h"
 #include "worker.h"
 
-static json_object *
-rows(struct actx *x, PGresult *r)
-{
-	json_object	*a = dom_keep(x, json_object_new_array());
-	int		 i;
-
-	for (i = 0; a != NULL && i < PQntuples(r); i++)
-		json_object_array_add(a, json_tokener_parse(
-		    PQgetvalue(r, i, 0)));
-	return a;
-}
-
 enum iam_err
 invite_list(struct actx *x, struct listq *lq)
 {
@@ -41,7 +29,7 @@ invite_list(struct actx *x, struct listq *lq)
 	p[2] = dom_num(x, lq->offset);
 	if ((e = dom_query(x, STMT_INVITE_LIST, 3, p, &r)) != IAM_OK)
 		return e;
-	lq->items = rows(x, r);
+	lq->items = dom_rows_text(x, r);
 	PQclear(r);
 	return lq->items != NULL ? IAM_OK : IAM_E_INTERNAL;
 }

@@ -121,18 +121,6 @@ like_literal(struct actx *x, const char *s)
 	return out;
 }
 
-static json_object *
-rows(struct actx *x, PGresult *r)
-{
-	json_object	*a = dom_keep(x, json_object_new_array());
-	int		 i;
-
-	for (i = 0; a != NULL && i < PQntuples(r); i++)
-		json_object_array_add(a, json_tokener_parse(
-		    PQgetvalue(r, i, 0)));
-	return a;
-}
-
 enum iam_err
 member_list(struct actx *x, const struct user_query *uq, struct listq *lq)
 {
@@ -142,6 +130,8 @@ member_list(struct actx *x, const struct user_query *uq, struct listq *lq)
 	enum iam_err		 e;
 	size_t			 i;
 	json_object		*slug;
+	struct buf		 ids;
+	int			 more, j;
 
 	memset(&f, 0, sizeof(f));
 	f.org = x->org_id;
@@ -183,17 +173,36 @@ member_list(struct actx *x, const struct user_query *uq, struct listq *lq)
 			return e;
 		f.role = uq->role;
 	}
-	if ((r = store_users(&x->w->db, &f, 1)) == NULL)
-		return IAM_E_SERVICE_UNAVAILABLE;
-	lq->total = atoll(PQgetvalue(r, 0, 0));
-	PQclear(r);
 	f.limit = dom_num(x, lq->limit);
 	f.offset = dom_num(x, lq->offset);
 	if ((r = store_users(&x->w->db, &f, 0)) == NULL)
 		return IAM_E_SERVICE_UNAVAILABLE;
-	lq->items = rows(x, r);
+	/* ids as an array literal (UUIDs need no quoting) */
+	buf_init(&ids, x->a);
+	buf_putc(&ids, '{');
+	for (j = 0; j < PQntuples(r); j++)
+		buf_printf(&ids, "%s%s", j ? "," : "", PQgetvalue(r, j, 0));
+	buf_putc(&ids, '}');
+	more = PQntuples(r) == 0 || PQgetisnull(r, 0, 1);
+	if (!more)
+		lq->total = atoll(PQgetvalue(r, 0, 1));
 	PQclear(r);
-	return lq->items != NULL ? IAM_OK : IAM_E_INTERNAL;
+	if (ids.oom)
+		return IAM_E_INTERNAL;
+	if ((e = dom_query(x, STMT_USERS_DOCS, 1, (const char **)&ids.data,
+	    &r)) != IAM_OK)
+		return e;
+	lq->items = dom_rows_text(x, r);
+	PQclear(r);
+	if (lq->items == NULL)
+		return IAM_E_INTERNAL;
+	if (more) {
+		if ((r = store_users(&x->w->db, &f, 1)) == NULL)
+			return IAM_E_SERVICE_UNAVAILABLE;
+		lq->total = atoll(PQgetvalue(r, 0, 0));
+		PQclear(r);
+	}
+	return IAM_OK;
 }
 
 enum iam_err
@@ -227,20 +236,11 @@ add_roles(struct actx *x, const char *uid, const char *csv)
 	return IAM_OK;
 }
 
-static const char *
-jstr(json_object *o, const char *key)
-{
-	json_object	*v;
-
-	return json_object_object_get_ex(o, key, &v) && v != NULL ?
-	    json_object_get_string(v) : NULL;
-}
-
 enum iam_err
 member_create(struct actx *x, json_object *body, json_object **out)
 {
-	const char	*email = jstr(body, "email"), *pw = jstr(body, "password");
-	const char	*status = jstr(body, "status"), *p[3], *why;
+	const char	*email = dom_jstr(body, "email"), *pw = dom_jstr(body, "password");
+	const char	*status = dom_jstr(body, "status"), *p[3], *why;
 	json_object	*roles, *v, *d;
 	char		*csv, *perms, *hash = NULL, *uid;
 	struct pwpolicy	 pol;
@@ -269,7 +269,7 @@ member_create(struct actx *x, json_object *body, json_object **out)
 	if ((e = dom_begin(x)) != IAM_OK)
 		return e;
 	if ((e = dom_user_insert(x, x->org_id, email, hash,
-	    jstr(body, "firstName"), jstr(body, "lastName"), NULL, &uid)) !=
+	    dom_jstr(body, "firstName"), dom_jstr(body, "lastName"), NULL, &uid)) !=
 	    IAM_OK || (e = add_roles(x, uid, csv)) != IAM_OK)
 		goto out;
 	p[0] = uid;
@@ -308,7 +308,7 @@ enum iam_err
 member_update(struct actx *x, const char *id, json_object *body,
     json_object **out)
 {
-	const char	*status = jstr(body, "status"), *p[6];
+	const char	*status = dom_jstr(body, "status"), *p[6];
 	json_object	*d, *v;
 	struct target	 t;
 	enum iam_err	 e;
@@ -332,9 +332,9 @@ member_update(struct actx *x, const char *id, json_object *body,
 	if (ends && t.owner && (e = not_last_owner(x, id)) != IAM_OK)
 		goto out;
 	p[0] = id;
-	p[1] = jstr(body, "firstName");
-	p[2] = jstr(body, "lastName");
-	p[3] = jstr(body, "phone");
+	p[1] = dom_jstr(body, "firstName");
+	p[2] = dom_jstr(body, "lastName");
+	p[3] = dom_jstr(body, "phone");
 	p[4] = json_object_object_get_ex(body, "preferences", &v) ?
 	    json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN) : NULL;
 	p[5] = json_object_object_get_ex(body, "addresses", &v) ?

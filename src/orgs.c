@@ -52,9 +52,10 @@ merge(json_object *base, json_object *patch)
 		    json_object_object_get_ex(base, k, &b) &&
 		    json_object_is_type(b, json_type_object) &&
 		    json_object_is_type(v, json_type_object)) {
-			json_object_object_foreach(v, k2, v2)
+			json_object_object_foreach(v, k2, v2) {
 				json_object_object_add(b, k2,
 				    json_object_get(v2));
+			}
 		} else
 			json_object_object_add(base, k, json_object_get(v));
 	}
@@ -238,15 +239,6 @@ check_settings(struct actx *x, json_object *s)
 	return IAM_OK;
 }
 
-static const char *
-jstr(json_object *o, const char *key)
-{
-	json_object	*v;
-
-	return json_object_object_get_ex(o, key, &v) && v != NULL ?
-	    json_object_get_string(v) : NULL;
-}
-
 static json_object *
 keys_of(struct actx *x, json_object *o)
 {
@@ -278,7 +270,7 @@ org_update(struct actx *x, json_object *body, json_object **out)
 		    JSON_C_TO_STRING_PLAIN);
 	}
 	p[0] = x->org_id;
-	p[1] = jstr(body, "name");
+	p[1] = dom_jstr(body, "name");
 	if ((e = dom_begin(x)) != IAM_OK)
 		return e;
 	if ((e = dom_run(x, STMT_ORG_UPDATE, 3, p)) != IAM_OK ||
@@ -295,7 +287,6 @@ org_list(struct actx *x, const char *status, struct listq *lq)
 	const char	*p[3];
 	PGresult	*r;
 	enum iam_err	 e;
-	int		 i;
 
 	if (status != NULL && strcmp(status, "active") != 0 &&
 	    strcmp(status, "suspended") != 0)
@@ -310,10 +301,7 @@ org_list(struct actx *x, const char *status, struct listq *lq)
 	p[2] = status;
 	if ((e = dom_query(x, STMT_ORG_LIST, 3, p, &r)) != IAM_OK)
 		return e;
-	lq->items = dom_keep(x, json_object_new_array());
-	for (i = 0; lq->items != NULL && i < PQntuples(r); i++)
-		json_object_array_add(lq->items, json_tokener_parse(
-		    PQgetvalue(r, i, 0)));
+	lq->items = dom_rows_text(x, r);
 	PQclear(r);
 	return lq->items != NULL ? IAM_OK : IAM_E_INTERNAL;
 }
@@ -372,7 +360,7 @@ org_create(struct actx *x, json_object *body, json_object **out)
 		return e;
 	if ((e = dom_begin(x)) != IAM_OK)
 		return e;
-	if ((e = insert(x, jstr(body, "slug"), jstr(body, "name"), settings,
+	if ((e = insert(x, dom_jstr(body, "slug"), dom_jstr(body, "name"), settings,
 	    "slug", &id)) != IAM_OK ||
 	    (e = dom_audit(x, "organisation.create", "organisation", id,
 	    NULL)) != IAM_OK || (e = dom_commit(x)) != IAM_OK)
@@ -396,7 +384,7 @@ enum iam_err
 org_patch(struct actx *x, const char *id, json_object *body,
     json_object **out)
 {
-	const char	*p[3], *status = jstr(body, "status");
+	const char	*p[3], *status = dom_jstr(body, "status");
 	struct org	 o;
 	enum iam_err	 e;
 	int		 suspend;
@@ -414,7 +402,7 @@ org_patch(struct actx *x, const char *id, json_object *body,
 		    "The default organisation cannot be suspended");
 	p[0] = id;
 	p[1] = status;
-	p[2] = jstr(body, "name");
+	p[2] = dom_jstr(body, "name");
 	if ((e = dom_begin(x)) != IAM_OK)
 		return e;
 	if ((e = dom_run(x, STMT_ORG_SET_STATUS, 3, p)) != IAM_OK ||
@@ -454,15 +442,15 @@ enum iam_err
 org_onboard(struct actx *x, json_object *body, json_object **out)
 {
 	json_object	*org = json_object_object_get(body, "organisation");
-	const char	*email = jstr(body, "email"), *pw, *why, *name, *slug;
+	const char	*email = dom_jstr(body, "email"), *pw, *why, *name, *slug;
 	char		*hash, *oid, *uid;
 	struct tokens	 t;
 	struct org	 o;
 	enum iam_err	 e;
 
-	name = jstr(org, "name");
-	slug = jstr(org, "slug");
-	pw = jstr(body, "password");
+	name = dom_jstr(org, "name");
+	slug = dom_jstr(org, "slug");
+	pw = dom_jstr(body, "password");
 	if ((e = password_policy(x, NULL, pw, email, &why)) != IAM_OK)
 		return dom_field(x, e, "password", why);
 	if ((hash = dom_hash_password(x, pw)) == NULL)
@@ -471,8 +459,8 @@ org_onboard(struct actx *x, json_object *body, json_object **out)
 		return e;
 	if ((e = insert(x, slug, name, NULL, "organisation.slug", &oid)) !=
 	    IAM_OK ||
-	    (e = dom_user_insert(x, oid, email, hash, jstr(body, "firstName"),
-	    jstr(body, "lastName"), "owner", &uid)) != IAM_OK ||
+	    (e = dom_user_insert(x, oid, email, hash, dom_jstr(body, "firstName"),
+	    dom_jstr(body, "lastName"), "owner", &uid)) != IAM_OK ||
 	    (e = dom_token_mail(x, uid, email, "verify")) != IAM_OK)
 		return dom_end(x, e);
 	if (audit(x, "organisation.onboard", 1, uid, email, "organisation",

@@ -102,14 +102,10 @@ role_list(struct actx *x, json_object **out)
 {
 	PGresult	*r;
 	enum iam_err	 e;
-	int		 i;
 
 	if ((e = dom_query(x, STMT_ROLES_LIST, 1, &x->org_id, &r)) != IAM_OK)
 		return e;
-	*out = dom_keep(x, json_object_new_array());
-	for (i = 0; *out != NULL && i < PQntuples(r); i++)
-		json_object_array_add(*out, json_tokener_parse(
-		    PQgetvalue(r, i, 0)));
+	*out = dom_rows(x, r);
 	PQclear(r);
 	return *out != NULL ? IAM_OK : IAM_E_INTERNAL;
 }
@@ -170,15 +166,6 @@ role_permissions(struct actx *x)
 	return a;
 }
 
-static const char *
-jstr(json_object *o, const char *key)
-{
-	json_object	*v;
-
-	return json_object_object_get_ex(o, key, &v) && v != NULL ?
-	    json_object_get_string(v) : NULL;
-}
-
 static enum iam_err
 not_granting(struct actx *x, const char *perms)
 {
@@ -208,7 +195,7 @@ slug_free(struct actx *x, const char *slug)
 enum iam_err
 role_create(struct actx *x, json_object *body, json_object **out)
 {
-	const char	*p[5], *slug = jstr(body, "slug");
+	const char	*p[5], *slug = dom_jstr(body, "slug");
 	json_object	*a;
 	PGresult	*r;
 	char		*perms = "";
@@ -224,8 +211,8 @@ role_create(struct actx *x, json_object *body, json_object **out)
 		return e;
 	p[0] = x->org_id;
 	p[1] = slug;
-	p[2] = jstr(body, "name");
-	p[3] = jstr(body, "description");
+	p[2] = dom_jstr(body, "name");
+	p[3] = dom_jstr(body, "description");
 	p[4] = perms;
 	if ((e = dom_begin(x)) != IAM_OK)
 		return e;
@@ -248,7 +235,7 @@ enum iam_err
 role_update(struct actx *x, const char *id, json_object *body,
     json_object **out)
 {
-	const char	*p[6], *slug = jstr(body, "slug");
+	const char	*p[6], *slug = dom_jstr(body, "slug");
 	struct role	 ro;
 	json_object	*a;
 	PGresult	*r;
@@ -281,8 +268,8 @@ role_update(struct actx *x, const char *id, json_object *body,
 	p[0] = x->org_id;
 	p[1] = id;
 	p[2] = slug;
-	p[3] = jstr(body, "name");
-	p[4] = jstr(body, "description");
+	p[3] = dom_jstr(body, "name");
+	p[4] = dom_jstr(body, "description");
 	p[5] = perms;
 	if ((e = dom_begin(x)) != IAM_OK)
 		return e;

@@ -432,7 +432,8 @@ static const struct {
 
 	/* A member of the caller's organisation, or nothing. */
 	[STMT_MEMBER_GET] = { "member_get",
-	    "SELECT user_doc(u)::text, u.email, u.status,"
+	    "SELECT user_doc(u, o, p, user_roles_of(u.id))::text, u.email,"
+	    " u.status,"
 	    " coalesce((SELECT string_agg(DISTINCT p, ',')"
 	    "  FROM user_roles ur JOIN roles r ON r.id = ur.role_id"
 	    "  CROSS JOIN unnest(r.permissions) p WHERE ur.user_id = u.id),"
@@ -440,8 +441,21 @@ static const struct {
 	    " EXISTS (SELECT 1 FROM user_roles ur JOIN roles r"
 	    "  ON r.id = ur.role_id WHERE ur.user_id = u.id"
 	    "  AND r.slug = 'owner')"
-	    " FROM users u WHERE u.id = $2 AND u.organisation_id = $1"
+	    " FROM users u JOIN organisations o ON o.id = u.organisation_id"
+	    " LEFT JOIN profiles p ON p.user_id = u.id"
+	    " WHERE u.id = $2 AND u.organisation_id = $1"
 	    " AND u.deleted_at IS NULL", 2 },
+	/* The documents of a page of users, ids in page order. */
+	[STMT_USERS_DOCS] = { "users_docs",
+	    "SELECT user_doc(u, o, p, rl.roles)::text"
+	    " FROM unnest($1::uuid[]) WITH ORDINALITY AS s (id, n)"
+	    " JOIN users u ON u.id = s.id"
+	    " JOIN organisations o ON o.id = u.organisation_id"
+	    " LEFT JOIN profiles p ON p.user_id = u.id"
+	    /* a join, not user_roles_of(): no function call per row */
+	    " LEFT JOIN LATERAL (SELECT json_agg(r.slug ORDER BY r.slug)"
+	    "  AS roles FROM user_roles ur JOIN roles r ON r.id = ur.role_id"
+	    "  WHERE ur.user_id = u.id) rl ON true ORDER BY s.n", 1 },
 	[STMT_MEMBER_SET] = { "member_set",
 	    "UPDATE users SET status = coalesce($2, status),"
 	    " email_verified_at = CASE WHEN $3::boolean IS NULL"

@@ -45,6 +45,22 @@ bind(struct q *q, const char *fmt, const char *val)
 	add(q, frag);
 }
 
+/* Replaces mark in q's SQL by text.  0 or -1 (too long). */
+static int
+replace_mark(struct q *q, const char *mark, const char *text)
+{
+	char	*at = strstr(q->sql, mark), tail[2048];
+	size_t	 ml = strlen(mark), tl = strlen(text);
+
+	if (at == NULL || q->len - ml + tl >= sizeof(q->sql))
+		return -1;
+	snprintf(tail, sizeof(tail), "%s", at + ml);
+	snprintf(at, sizeof(q->sql) - (size_t)(at - q->sql), "%s%s", text,
+	    tail);
+	q->len = strlen(q->sql);
+	return 0;
+}
+
 static const char *const user_order[US__MAX] = {
 	[US_CREATED] = "u.created_at, u.id",
 	[US_CREATED_DESC] = "u.created_at DESC, u.id DESC",
@@ -59,11 +75,21 @@ static const char *const user_order[US__MAX] = {
 PGresult *
 store_users(struct store *s, const struct user_filter *f, int count)
 {
-	struct q	q;
+	struct q	 q;
+	const char	*order = user_order[(unsigned)f->sort < US__MAX ?
+	    f->sort : US_CREATED];
 
 	memset(&q, 0, sizeof(q));
-	add(&q, count ? "SELECT count(*) FROM users u" :
-	    "SELECT user_doc(u)::text FROM users u");
+	/*
+	 * The page is chosen from users alone (its indexes): ids, in order.
+	 * Their documents come from the prepared STMT_USERS_DOCS, so this
+	 * statement stays small to plan.  A search matches few rows, so its
+	 * total comes with the page (one index scan); a plain listing counts
+	 * apart, and its page follows an index in order.
+	 */
+	add(&q, count ? "SELECT count(*) FROM users u" : f->search != NULL ?
+	    "SELECT u.id, count(*) OVER () FROM users u" :
+	    "SELECT u.id, NULL::bigint FROM users u");
 	bind(&q, " WHERE u.organisation_id = $%d AND u.deleted_at IS NULL",
 	    f->org);
 	/* search is escaped for LIKE by the caller; search_text is lower. */
@@ -75,8 +101,7 @@ store_users(struct store *s, const struct user_filter *f, int count)
 	bind(&q, " AND u.status = $%d", f->status);
 	if (!count) {
 		add(&q, " ORDER BY ");
-		add(&q, user_order[(unsigned)f->sort < US__MAX ? f->sort :
-		    US_CREATED]);
+		add(&q, order);
 		bind(&q, " LIMIT $%d::integer", f->limit);
 		bind(&q, " OFFSET $%d::bigint", f->offset);
 	}
@@ -87,15 +112,19 @@ PGresult *
 store_audit(struct store *s, const struct audit_filter *f, int count)
 {
 	struct q	q;
+	char		frag[256];
+	int		counted, act = 0, cat = 0;
 
 	memset(&q, 0, sizeof(q));
 	/*
 	 * Totals of the common filters (none, action, category) come from
-	 * the counters the insert trigger keeps: they do not grow with the
-	 * log.  Other filters are counted from their index.
+	 * the counters the insert trigger keeps, so they do not grow with
+	 * the log, and with the page in the same statement.  Other filters
+	 * are counted from their index, apart.
 	 */
-	if (count && f->actor == NULL && f->target == NULL &&
-	    f->success == NULL && f->since == NULL && f->until == NULL) {
+	counted = f->actor == NULL && f->target == NULL &&
+	    f->success == NULL && f->since == NULL && f->until == NULL;
+	if (count && counted) {
 		add(&q, "SELECT coalesce(sum(n), 0) FROM audit_counts");
 		bind(&q, " WHERE organisation_id = $%d", f->org);
 		bind(&q, " AND action = $%d", f->action);
@@ -103,10 +132,12 @@ store_audit(struct store *s, const struct audit_filter *f, int count)
 		return store_exec_text(s, q.sql, q.n, q.p);
 	}
 	add(&q, count ? "SELECT count(*) FROM audit_log a" :
-	    "SELECT audit_doc(a)::text FROM audit_log a");
+	    "SELECT audit_doc(a)::text, @TOTAL@ FROM audit_log a");
 	bind(&q, " WHERE a.organisation_id = $%d", f->org);
 	bind(&q, " AND a.actor_id = $%d::uuid", f->actor);
+	act = f->action != NULL ? q.n + 1 : 0;
 	bind(&q, " AND a.action = $%d", f->action);
+	cat = f->category != NULL ? q.n + 1 : 0;
 	bind(&q, " AND a.category = $%d", f->category);
 	bind(&q, " AND a.target_id = $%d", f->target);
 	bind(&q, " AND a.success = $%d::boolean", f->success);
@@ -116,6 +147,22 @@ store_audit(struct store *s, const struct audit_filter *f, int count)
 		add(&q, " ORDER BY a.id DESC");
 		bind(&q, " LIMIT $%d::integer", f->limit);
 		bind(&q, " OFFSET $%d::bigint", f->offset);
+		/* The total's expression, in the place kept for it. */
+		snprintf(frag, sizeof(frag), "NULL::bigint");
+		if (counted) {
+			snprintf(frag, sizeof(frag), "(SELECT coalesce(sum(n), 0)"
+			    " FROM audit_counts c WHERE c.organisation_id = $1");
+			if (act)
+				snprintf(frag + strlen(frag), sizeof(frag) -
+				    strlen(frag), " AND c.action = $%d", act);
+			if (cat)
+				snprintf(frag + strlen(frag), sizeof(frag) -
+				    strlen(frag), " AND c.category = $%d", cat);
+			snprintf(frag + strlen(frag), sizeof(frag) -
+			    strlen(frag), ")");
+		}
+		if (replace_mark(&q, "@TOTAL@", frag) == -1)
+			return NULL;
 	}
 	return store_exec_text(s, q.sql, q.n, q.p);
 }

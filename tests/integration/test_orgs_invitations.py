@@ -423,3 +423,24 @@ def test_openapi_describes_exactly_the_route_table():
     assert "security" not in doc["paths"]["/health"]["get"]
     assert doc["paths"]["/v1/system/rotate-signing-key"]["post"][
         "x-system-administrator"] is True
+
+
+def test_session_lifetime_and_idle_timeout_bind_sessions():
+    from conftest import psql_value
+    o = onboard()
+    r = o.call("PATCH", "/v1/admin/organisation", {"settings": {
+        "sessionLifetime": 3600, "sessionIdleTimeout": 600}})
+    assert r.status == 200
+    m = add_member(o, ["user"])
+    life = int(psql_value(
+        "SELECT extract(epoch FROM expires_at - created_at)::int FROM "
+        "sessions WHERE user_id = '%s' ORDER BY created_at DESC LIMIT 1"
+        % m.id))
+    assert 3590 <= life <= 3600
+    r = request("POST", "/v1/auth/refresh", body={"refreshToken": m.refresh})
+    assert r.status == 200
+    nxt = r.json["data"]["refreshToken"]
+    psql_value("UPDATE sessions SET last_seen_at = now() - interval '700s' "
+               "WHERE user_id = '%s'" % m.id)
+    r = request("POST", "/v1/auth/refresh", body={"refreshToken": nxt})
+    assert r.status == 401 and r.error_code() == "INVALID_TOKEN"

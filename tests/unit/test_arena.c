@@ -136,6 +136,49 @@ buffer_reports_out_of_memory(void **state)
 	arena_free(&a);
 }
 
+static void
+last_buffer_grows_in_place_and_a_chunk_is_kept(void **state)
+{
+	struct arena	 a;
+	struct buf	 b;
+	char		*first, big[1000];
+	size_t		 i;
+
+	(void)state;
+	arena_init(&a, 0);
+	buf_init(&b, &a);
+	buf_puts(&b, "x");
+	first = b.data;
+	memset(big, 'y', sizeof(big));
+	/* 1000 bytes at a time to 100 kB: the one buffer stays put while
+	 * its chunk has room, and holds everything written. */
+	for (i = 0; i < 100; i++)
+		buf_add(&b, big, sizeof(big));
+	assert_false(b.oom);
+	assert_int_equal(b.len, 100001);
+	assert_int_equal(b.data[0], 'x');
+	assert_int_equal(b.data[100000], 'y');
+	assert_int_equal(b.data[b.len], '\0');
+	(void)first;
+	/* An allocation in between: the next growth must copy. */
+	buf_init(&b, &a);
+	buf_puts(&b, "abc");
+	first = b.data;
+	assert_non_null(arena_alloc(&a, 10));
+	buf_add(&b, big, 300);
+	assert_ptr_not_equal(b.data, first);
+	assert_memory_equal(b.data, "abc", 3);
+	/* After a reset the largest chunk under the cap serves again. */
+	arena_reset(&a);
+	assert_true(arena_capacity(&a) >= 64 * 1024);
+	assert_true(arena_capacity(&a) <= 192 * 1024);
+	i = arena_capacity(&a);
+	assert_non_null(arena_alloc(&a, 60 * 1024));
+	assert_int_equal(arena_capacity(&a), i);	/* no new chunk */
+	arena_free(&a);
+	assert_int_equal(arena_capacity(&a), 0);
+}
+
 int
 main(void)
 {
@@ -147,6 +190,7 @@ main(void)
 		cmocka_unit_test(strings_and_printf),
 		cmocka_unit_test(buffer_grows_and_escapes_json),
 		cmocka_unit_test(buffer_reports_out_of_memory),
+		cmocka_unit_test(last_buffer_grows_in_place_and_a_chunk_is_kept),
 	};
 
 	return cmocka_run_group_tests_name("arena", tests, NULL, NULL);

@@ -209,6 +209,37 @@ utf8_validation(void **state)
 	assert_false(utf8_valid("\xf5\x80\x80\x80", 4));
 }
 
+static void
+rfc3339_times_and_dates(void **state)
+{
+	(void)state;
+	assert_true(rfc3339_valid("2026-11-23T05:57:16Z"));
+	assert_true(rfc3339_valid("2026-11-23t05:57:16z"));
+	assert_true(rfc3339_valid("2026-11-23T05:57:16.123456Z"));
+	assert_true(rfc3339_valid("2026-11-23T05:57:16+01:00"));
+	assert_true(rfc3339_valid("2026-11-23T05:57:16-08:30"));
+	assert_true(rfc3339_valid("2026-11-23"));
+	assert_true(rfc3339_valid("2024-02-29"));
+	assert_true(rfc3339_valid("2000-02-29"));
+	assert_false(rfc3339_valid("2100-02-29"));
+	assert_false(rfc3339_valid("2026-02-29"));
+	assert_false(rfc3339_valid("2026-04-31"));
+	assert_false(rfc3339_valid("2026-13-01"));
+	assert_false(rfc3339_valid("2026-00-10"));
+	assert_false(rfc3339_valid("0000-01-01"));
+	assert_false(rfc3339_valid("2026-11-23T24:00:00Z"));
+	assert_false(rfc3339_valid("2026-11-23T23:60:00Z"));
+	assert_false(rfc3339_valid("2026-11-23T23:00:00"));
+	assert_false(rfc3339_valid("2026-11-23T23:00:00.Z"));
+	assert_false(rfc3339_valid("2026-11-23T23:00:00+1:00"));
+	assert_false(rfc3339_valid("2026-11-23T23:00:00+01:00x"));
+	assert_false(rfc3339_valid("2026-11-23 23:00:00Z"));
+	assert_false(rfc3339_valid("yesterday"));
+	assert_false(rfc3339_valid(""));
+	assert_false(rfc3339_valid("2026-1-1"));
+	assert_false(rfc3339_valid("2026-11-23T"));
+}
+
 int
 main(void)
 {
@@ -222,6 +253,7 @@ main(void)
 		cmocka_unit_test(durations_and_integers),
 		cmocka_unit_test(content_types_are_parsed),
 		cmocka_unit_test(utf8_validation),
+		cmocka_unit_test(rfc3339_times_and_dates),
 	};
 
 	return cmocka_run_group_tests_name("parse", tests, setup, teardown);
