@@ -226,10 +226,14 @@ if [ "${BENCH_ADMIN:-1}" = 1 ] && { [ -z "${BENCH_ONLY:-}" ] || echo admin | gre
 	explain() {
 		echo "-- plans at $1 (the statements store_list.c composes, values inline)"
 		psql_bench "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY ON)
-		    SELECT u.id, count(*) OVER () FROM users u
+		    WITH m AS MATERIALIZED (SELECT u.id, u.created_at, u.email,
+		    u.last_login_at, u.status FROM users u
 		    WHERE u.organisation_id = '$ORG' AND u.deleted_at IS NULL
-		    AND u.search_text LIKE '%' || lower('quillfeather') || '%'
+		    AND u.search_text LIKE '%' || lower('quillfeather') || '%')
+		    SELECT u.id, count(*) OVER () FROM m u
 		    ORDER BY u.created_at, u.id LIMIT 50 OFFSET 0" | sed 's/^/   /'
+		ids=$(psql_bench "SELECT array_agg(id) FROM (SELECT id FROM users
+		    WHERE organisation_id = '$ORG' LIMIT 50) x")
 		psql_bench "PREPARE docs (uuid[]) AS SELECT user_doc(u, o, p,
 		    rl.roles)::text FROM unnest(\$1) WITH ORDINALITY
 		    AS s (id, n) JOIN users u ON u.id = s.id JOIN organisations o
@@ -239,8 +243,7 @@ if [ "${BENCH_ADMIN:-1}" = 1 ] && { [ -z "${BENCH_ONLY:-}" ] || echo admin | gre
 		    ON r.id = ur.role_id WHERE ur.user_id = u.id) rl ON true
 		    ORDER BY s.n;
 		    EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY ON) EXECUTE docs
-		    ((SELECT array_agg(id) FROM (SELECT id FROM users
-		    WHERE organisation_id = '$ORG' LIMIT 50) x))" | sed 's/^/   /'
+		    ('$ids')" | sed 's/^/   /'
 		psql_bench "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY ON)
 		    SELECT audit_doc(a)::text FROM audit_log a
 		    WHERE a.organisation_id = '$ORG' AND a.action = 'user.update'
