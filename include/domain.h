@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "accounts.h"
+#include "arena.h"
 #include "admin.h"
 #include "store.h"
 
@@ -90,6 +91,14 @@ const char	*dom_rows_text(struct actx *, PGresult *r);
  * the total is still to be counted.
  */
 int		 dom_page(struct actx *, PGresult *r, struct listq *lq);
+/*
+ * Appends the sanitised user of row i of r (the columns of STMT_USER_GET
+ * and STMT_USERS_DOCS: id, email, verified, status, organisation id, slug
+ * and name, first and last name, phone, preferences and addresses as
+ * JSON text, created, updated and last login as epoch seconds, -, roles
+ * as a comma list) to b as JSON.  The same shape as acct_user builds.
+ */
+void		 dom_user_text(struct buf *b, PGresult *r, int i);
 /* A JSON array of the items of a comma-separated list. */
 json_object	*dom_csv_array(const char *csv);
 /* 1 if slug is in the comma-separated list csv. */

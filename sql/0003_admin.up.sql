@@ -133,6 +133,63 @@ LANGUAGE sql STABLE AS $$
 	    JOIN roles r ON r.id = ur.role_id WHERE ur.user_id = uid
 $$;
 
+-- A user search: the matches (found through the trigram index, never by
+-- an ordered scan: MATERIALIZED), sorted, one page of them with the
+-- columns src/store.c's STMT_USERS_DOCS gives, and the number of matches.
+-- PL/pgSQL with a generic plan: planned once per connection, not at every
+-- request (its plan is the same for every term).
+CREATE FUNCTION users_search(p_org uuid, p_term text, p_status text,
+    p_role text, p_sort text, p_limit integer, p_offset bigint)
+RETURNS TABLE (id uuid, email text, verified boolean, status text,
+    org_id uuid, org_slug text, org_name text, first_name text,
+    last_name text, phone text, preferences text, addresses text,
+    created bigint, updated bigint, last_login bigint, unused text,
+    roles text, total bigint)
+LANGUAGE plpgsql STABLE SET plan_cache_mode = force_generic_plan AS $$
+BEGIN
+	RETURN QUERY
+	WITH m AS MATERIALIZED (SELECT u.id, u.created_at, u.email,
+	    u.last_login_at, u.status FROM users u
+	    WHERE u.organisation_id = p_org AND u.deleted_at IS NULL
+	    AND u.search_text LIKE '%' || lower(p_term) || '%'
+	    AND (p_status IS NULL OR u.status = p_status)
+	    AND (p_role IS NULL OR EXISTS (SELECT 1 FROM user_roles ur
+	        JOIN roles r ON r.id = ur.role_id WHERE ur.user_id = u.id
+	        AND r.organisation_id = p_org AND r.slug = p_role))),
+	pg AS (SELECT m.id, count(*) OVER () AS n,
+	    row_number() OVER (ORDER BY
+	    CASE WHEN p_sort = 'createdAt' THEN m.created_at END,
+	    CASE WHEN p_sort = '-createdAt' THEN m.created_at END DESC,
+	    CASE WHEN p_sort = 'email' THEN lower(m.email) END,
+	    CASE WHEN p_sort = '-email' THEN lower(m.email) END DESC,
+	    CASE WHEN p_sort = 'lastLoginAt' THEN m.last_login_at END
+	        NULLS FIRST,
+	    CASE WHEN p_sort = '-lastLoginAt' THEN m.last_login_at END DESC
+	        NULLS LAST,
+	    CASE WHEN p_sort = 'status' THEN m.status END,
+	    CASE WHEN p_sort = '-status' THEN m.status END DESC,
+	    CASE WHEN left(p_sort, 1) = '-' THEN m.id END DESC,
+	    m.id) AS k FROM m)
+	SELECT u.id, u.email, u.email_verified_at IS NOT NULL, u.status,
+	    o.id, o.slug, o.name, coalesce(p.first_name, ''),
+	    coalesce(p.last_name, ''), coalesce(p.phone, ''),
+	    coalesce(p.preferences, '{}')::text,
+	    coalesce(p.addresses, '[]')::text,
+	    floor(extract(epoch FROM u.created_at))::bigint,
+	    floor(extract(epoch FROM greatest(u.updated_at,
+	        p.updated_at)))::bigint,
+	    floor(extract(epoch FROM u.last_login_at))::bigint,
+	    NULL::text, coalesce(rl.roles, ''), pg.n
+	FROM pg JOIN users u ON u.id = pg.id
+	JOIN organisations o ON o.id = u.organisation_id
+	LEFT JOIN profiles p ON p.user_id = u.id
+	LEFT JOIN LATERAL (SELECT string_agg(r.slug, ',' ORDER BY r.slug)
+	    AS roles FROM user_roles ur JOIN roles r ON r.id = ur.role_id
+	    WHERE ur.user_id = u.id) rl ON true
+	WHERE pg.k > p_offset AND pg.k <= p_offset + p_limit
+	ORDER BY pg.k;
+END $$;
+
 CREATE TABLE invitations (
 	id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
 	organisation_id uuid NOT NULL REFERENCES organisations (id)

@@ -151,3 +151,69 @@ dom_page(struct actx *x, PGresult *r, struct listq *lq)
 	}
 	return 1;
 }
+
+/* "name":"escaped", (comma first unless first) */
+static void
+jkey_str(struct buf *b, const char *key, const char *v, int first)
+{
+	buf_printf(b, "%s\"%s\":\"", first ? "" : ",", key);
+	buf_json_str(b, v, strlen(v));
+	buf_putc(b, '"');
+}
+
+static void
+jkey_time(struct buf *b, const char *key, PGresult *r, int i, int col)
+{
+	char		t[32];
+	time_t		s;
+	struct tm	tm;
+
+	if (PQgetisnull(r, i, col)) {
+		buf_printf(b, ",\"%s\":null", key);
+		return;
+	}
+	s = (time_t)atoll(PQgetvalue(r, i, col));
+	gmtime_r(&s, &tm);
+	strftime(t, sizeof(t), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	buf_printf(b, ",\"%s\":\"%s\"", key, t);
+}
+
+void
+dom_user_text(struct buf *b, PGresult *r, int i)
+{
+	const char	*roles = PQgetvalue(r, i, 16), *c;
+
+	buf_putc(b, '{');
+	jkey_str(b, "id", PQgetvalue(r, i, 0), 1);
+	jkey_str(b, "email", PQgetvalue(r, i, 1), 0);
+	buf_printf(b, ",\"emailVerified\":%s",
+	    PQgetvalue(r, i, 2)[0] == 't' ? "true" : "false");
+	jkey_str(b, "status", PQgetvalue(r, i, 3), 0);
+	buf_puts(b, ",\"organisation\":{");
+	jkey_str(b, "id", PQgetvalue(r, i, 4), 1);
+	jkey_str(b, "slug", PQgetvalue(r, i, 5), 0);
+	jkey_str(b, "name", PQgetvalue(r, i, 6), 0);
+	buf_puts(b, "},\"roles\":[");
+	while (*roles != '\0') {
+		c = strchr(roles, ',');
+		buf_putc(b, '"');
+		buf_json_str(b, roles, c ? (size_t)(c - roles) : strlen(roles));
+		buf_putc(b, '"');
+		if (c == NULL)
+			break;
+		buf_putc(b, ',');
+		roles = c + 1;
+	}
+	buf_puts(b, "],\"profile\":{");
+	jkey_str(b, "firstName", PQgetvalue(r, i, 7), 1);
+	jkey_str(b, "lastName", PQgetvalue(r, i, 8), 0);
+	jkey_str(b, "phone", PQgetvalue(r, i, 9), 0);
+	/* jsonb's text: already JSON */
+	buf_printf(b, ",\"preferences\":%s,\"addresses\":%s}",
+	    PQgetvalue(r, i, 10), PQgetvalue(r, i, 11));
+	buf_puts(b, ",\"mfaEnabled\":false");
+	jkey_time(b, "createdAt", r, i, 12);
+	jkey_time(b, "updatedAt", r, i, 13);
+	jkey_time(b, "lastLoginAt", r, i, 14);
+	buf_putc(b, '}');
+}

@@ -130,7 +130,8 @@ member_list(struct actx *x, const struct user_query *uq, struct listq *lq)
 	enum iam_err		 e;
 	size_t			 i;
 	json_object		*slug;
-	struct buf		 ids;
+	struct buf		 ids, docs;
+	const char		*p[7];
 	int			 more, j;
 
 	memset(&f, 0, sizeof(f));
@@ -175,27 +176,50 @@ member_list(struct actx *x, const struct user_query *uq, struct listq *lq)
 	}
 	f.limit = dom_num(x, lq->limit);
 	f.offset = dom_num(x, lq->offset);
-	if ((r = store_users(&x->w->db, &f, 0)) == NULL)
-		return IAM_E_SERVICE_UNAVAILABLE;
-	/* ids as an array literal (UUIDs need no quoting) */
-	buf_init(&ids, x->a);
-	buf_putc(&ids, '{');
-	for (j = 0; j < PQntuples(r); j++)
-		buf_printf(&ids, "%s%s", j ? "," : "", PQgetvalue(r, j, 0));
-	buf_putc(&ids, '}');
-	more = PQntuples(r) == 0 || PQgetisnull(r, 0, 1);
-	if (!more)
-		lq->total = atoll(PQgetvalue(r, 0, 1));
+	if (f.search != NULL) {
+		/* One call: matches, page, documents' columns and total. */
+		p[0] = f.org;
+		p[1] = f.search;
+		p[2] = f.status;
+		p[3] = f.role;
+		p[4] = sorts[f.sort];
+		p[5] = f.limit;
+		p[6] = f.offset;
+		if ((e = dom_query(x, STMT_USERS_SEARCH, 7, p, &r)) != IAM_OK)
+			return e;
+		more = PQntuples(r) == 0;
+		if (!more)
+			lq->total = atoll(PQgetvalue(r, 0, 17));
+	} else {
+		if ((r = store_users(&x->w->db, &f, 0)) == NULL)
+			return IAM_E_SERVICE_UNAVAILABLE;
+		/* ids as an array literal (UUIDs need no quoting) */
+		buf_init(&ids, x->a);
+		buf_putc(&ids, '{');
+		for (j = 0; j < PQntuples(r); j++)
+			buf_printf(&ids, "%s%s", j ? "," : "",
+			    PQgetvalue(r, j, 0));
+		buf_putc(&ids, '}');
+		more = 1;
+		PQclear(r);
+		if (ids.oom)
+			return IAM_E_INTERNAL;
+		if ((e = dom_query(x, STMT_USERS_DOCS, 1,
+		    (const char **)&ids.data, &r)) != IAM_OK)
+			return e;
+	}
+	buf_init(&docs, x->a);
+	buf_putc(&docs, '[');
+	for (j = 0; j < PQntuples(r); j++) {
+		if (j)
+			buf_putc(&docs, ',');
+		dom_user_text(&docs, r, j);
+	}
+	buf_putc(&docs, ']');
 	PQclear(r);
-	if (ids.oom)
+	if (docs.oom)
 		return IAM_E_INTERNAL;
-	if ((e = dom_query(x, STMT_USERS_DOCS, 1, (const char **)&ids.data,
-	    &r)) != IAM_OK)
-		return e;
-	lq->items = dom_rows_text(x, r);
-	PQclear(r);
-	if (lq->items == NULL)
-		return IAM_E_INTERNAL;
+	lq->items = docs.data;
 	if (more) {
 		if ((r = store_users(&x->w->db, &f, 1)) == NULL)
 			return IAM_E_SERVICE_UNAVAILABLE;

@@ -83,19 +83,11 @@ store_users(struct store *s, const struct user_filter *f, int count)
 	/*
 	 * The page is chosen from users alone (its indexes): ids, in order.
 	 * Their documents come from the prepared STMT_USERS_DOCS, so this
-	 * statement stays small to plan.  A search matches few rows, so its
-	 * total comes with the page (one index scan); a plain listing counts
-	 * apart, and its page follows an index in order.
+	 * statement stays small to plan.  A plain listing counts apart, and
+	 * its page follows an index in order.
 	 */
-	/*
-	 * A search first collects its matches (MATERIALIZED: the planner
-	 * cannot trade the trigram index for an ordered scan that filters
-	 * its way through every row hoping for an early LIMIT), then sorts
-	 * and counts those.
-	 */
-	add(&q, count ? "SELECT count(*) FROM users u" : f->search != NULL ?
-	    "WITH m AS MATERIALIZED (SELECT u.id, u.created_at, u.email,"
-	    " u.last_login_at, u.status FROM users u" :
+	/* A search's page comes from users_search() (STMT_USERS_SEARCH). */
+	add(&q, count ? "SELECT count(*) FROM users u" :
 	    "SELECT u.id, NULL::bigint FROM users u");
 	bind(&q, " WHERE u.organisation_id = $%d AND u.deleted_at IS NULL",
 	    f->org);
@@ -106,8 +98,6 @@ store_users(struct store *s, const struct user_filter *f, int count)
 	    " JOIN roles r ON r.id = ur.role_id WHERE ur.user_id = u.id"
 	    " AND r.organisation_id = $1 AND r.slug = $%d)", f->role);
 	bind(&q, " AND u.status = $%d", f->status);
-	if (!count && f->search != NULL)
-		add(&q, ") SELECT u.id, count(*) OVER () FROM m u");
 	if (!count) {
 		add(&q, " ORDER BY ");
 		add(&q, order);
