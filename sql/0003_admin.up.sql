@@ -139,7 +139,7 @@ $$;
 -- PL/pgSQL with a generic plan: planned once per connection, not at every
 -- request (its plan is the same for every term).
 CREATE FUNCTION users_search(p_org uuid, p_term text, p_status text,
-    p_role text, p_sort text, p_limit integer, p_offset bigint)
+    p_role uuid, p_sort text, p_limit integer, p_offset bigint)
 RETURNS TABLE (id uuid, email text, verified boolean, status text,
     org_id uuid, org_slug text, org_name text, first_name text,
     last_name text, phone text, preferences text, addresses text,
@@ -154,8 +154,7 @@ BEGIN
 	    AND u.search_text LIKE '%' || lower(p_term) || '%'
 	    AND (p_status IS NULL OR u.status = p_status)
 	    AND (p_role IS NULL OR EXISTS (SELECT 1 FROM user_roles ur
-	        JOIN roles r ON r.id = ur.role_id WHERE ur.user_id = u.id
-	        AND r.organisation_id = p_org AND r.slug = p_role))),
+	        WHERE ur.user_id = u.id AND ur.role_id = p_role))),
 	pg AS (SELECT m.id, count(*) OVER () AS n,
 	    row_number() OVER (ORDER BY
 	    CASE WHEN p_sort = 'createdAt' THEN m.created_at END,

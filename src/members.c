@@ -132,6 +132,7 @@ member_list(struct actx *x, const struct user_query *uq, struct listq *lq)
 	json_object		*slug;
 	struct buf		 ids, docs;
 	const char		*p[7];
+	char			*csv, *perms, *role_id = NULL;
 	int			 more, j;
 
 	memset(&f, 0, sizeof(f));
@@ -165,14 +166,20 @@ member_list(struct actx *x, const struct user_query *uq, struct listq *lq)
 		f.sort = (enum user_sort)i;
 	}
 	if (uq->role != NULL) {
-		char	*csv, *perms;
-
 		slug = dom_keep(x, json_object_new_array());
 		json_object_array_add(slug, json_object_new_string(uq->role));
 		if ((e = role_resolve(x, slug, "role", &csv, &perms)) !=
 		    IAM_OK)
 			return e;
 		f.role = uq->role;
+		/* users_search() takes the role's id */
+		p[0] = x->org_id;
+		p[1] = uq->role;
+		if ((e = dom_query(x, STMT_ROLES_BY_SLUGS, 2, p, &r)) != IAM_OK)
+			return e;
+		role_id = PQntuples(r) == 1 ? arena_strdup(x->a,
+		    PQgetvalue(r, 0, 0)) : NULL;
+		PQclear(r);
 	}
 	f.limit = dom_num(x, lq->limit);
 	f.offset = dom_num(x, lq->offset);
@@ -181,7 +188,7 @@ member_list(struct actx *x, const struct user_query *uq, struct listq *lq)
 		p[0] = f.org;
 		p[1] = f.search;
 		p[2] = f.status;
-		p[3] = f.role;
+		p[3] = role_id;
 		p[4] = sorts[f.sort];
 		p[5] = f.limit;
 		p[6] = f.offset;

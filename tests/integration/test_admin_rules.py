@@ -330,6 +330,15 @@ def test_sort_search_role_and_status_filters(crowd):
     r = o.call("GET", "/v1/admin/users?role=moderator&limit=100")
     assert r.json["meta"]["total"] == 3
     assert all("moderator" in u["roles"] for u in r.json["data"])
+    # Search with role, status and sort together.
+    r = o.call("GET", "/v1/admin/users?search=CROWD&role=moderator&sort=-email")
+    assert r.json["meta"]["total"] == 3
+    got = [u["email"] for u in r.json["data"]]
+    assert got == sorted(got, key=str.lower, reverse=True)
+    assert all(u["roles"] == ["moderator"] for u in r.json["data"])
+    r = o.call("GET", "/v1/admin/users?search=crowd&status=inactive&limit=1"
+               "&page=2")
+    assert r.json["data"] == [] and r.json["meta"]["total"] == 1
     r = o.call("GET", "/v1/admin/users?status=inactive")
     assert [u["profile"]["firstName"] for u in r.json["data"]] == ["Flo"]
     r = o.call("GET", "/v1/admin/users?search=zzzznothing")
