@@ -101,9 +101,7 @@ asan:
 	    CFLAGS="-O1 -g -fsanitize=address,undefined \
 	    -fno-sanitize-recover=undefined -fno-omit-frame-pointer" \
 	    LDFLAGS="-fsanitize=address,undefined" all \
-	    build/asan/tests/test_arena build/asan/tests/test_parse \
-	    build/asan/tests/test_json build/asan/tests/test_netaddr \
-	    build/asan/tests/test_conf build/asan/tests/test_crypto
+	    $(UNIT:%=build/asan/tests/%)
 	IAM_BIN=build/asan/bin IAM_UNIT=build/asan/tests IAM_SANITIZED=1 \
 	    scripts/test.sh
 
