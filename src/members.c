@@ -457,9 +457,18 @@ out:
 	return dom_end(x, e);
 }
 
-enum iam_err
-member_delete(struct actx *x, const char *id)
+/* The member ended in one of three ways (open tx, member loaded). */
+enum ending { END_DELETE, END_SESSIONS, END_FORCE_RESET };
+
+/*
+ * Ends member id's sessions and tokens and, as how says, deletes it or
+ * forces a password reset; audited; the answer waits for the cutoff.
+ */
+static enum iam_err
+end_with(struct actx *x, const char *id, enum ending how)
 {
+	static const char *const action[] = { "user.delete",
+	    "user.sessions_revoke", "user.force_password_reset" };
 	struct target	t;
 	enum iam_err	e;
 
@@ -468,10 +477,15 @@ member_delete(struct actx *x, const char *id)
 		return e;
 	if ((e = dom_begin(x)) != IAM_OK)
 		return e;
-	if ((t.owner && (e = not_last_owner(x, id)) != IAM_OK) ||
-	    (e = dom_run(x, STMT_USER_SOFT_DELETE, 1, &id)) != IAM_OK ||
+	if ((how == END_DELETE && ((t.owner && (e = not_last_owner(x, id)) !=
+	    IAM_OK) || (e = dom_run(x, STMT_USER_SOFT_DELETE, 1, &id)) !=
+	    IAM_OK)) ||
+	    (how == END_FORCE_RESET && (e = dom_run(x, STMT_USER_FORCE_RESET, 1,
+	    &id)) != IAM_OK) ||
 	    (e = end_member(x, id)) != IAM_OK ||
-	    (e = dom_audit(x, "user.delete", "user", id, NULL)) != IAM_OK ||
+	    (how == END_FORCE_RESET && (e = dom_token_mail(x, id, t.email,
+	    "reset")) != IAM_OK) ||
+	    (e = dom_audit(x, action[how], "user", id, NULL)) != IAM_OK ||
 	    (e = dom_commit(x)) != IAM_OK)
 		return dom_end(x, e);
 	dom_settle(x);
@@ -479,43 +493,21 @@ member_delete(struct actx *x, const char *id)
 }
 
 enum iam_err
+member_delete(struct actx *x, const char *id)
+{
+	return end_with(x, id, END_DELETE);
+}
+
+enum iam_err
 member_revoke_sessions(struct actx *x, const char *id)
 {
-	struct target	t;
-	enum iam_err	e;
-
-	if ((e = load(x, id, &t)) != IAM_OK ||
-	    (e = may_manage(x, &t)) != IAM_OK)
-		return e;
-	if ((e = dom_begin(x)) != IAM_OK)
-		return e;
-	if ((e = end_member(x, id)) != IAM_OK ||
-	    (e = dom_audit(x, "user.sessions_revoke", "user", id, NULL)) !=
-	    IAM_OK || (e = dom_commit(x)) != IAM_OK)
-		return dom_end(x, e);
-	dom_settle(x);
-	return IAM_OK;
+	return end_with(x, id, END_SESSIONS);
 }
 
 enum iam_err
 member_force_reset(struct actx *x, const char *id)
 {
-	struct target	t;
-	enum iam_err	e;
-
-	if ((e = load(x, id, &t)) != IAM_OK ||
-	    (e = may_manage(x, &t)) != IAM_OK)
-		return e;
-	if ((e = dom_begin(x)) != IAM_OK)
-		return e;
-	if ((e = dom_run(x, STMT_USER_FORCE_RESET, 1, &id)) != IAM_OK ||
-	    (e = end_member(x, id)) != IAM_OK ||
-	    (e = dom_token_mail(x, id, t.email, "reset")) != IAM_OK ||
-	    (e = dom_audit(x, "user.force_password_reset", "user", id,
-	    NULL)) != IAM_OK || (e = dom_commit(x)) != IAM_OK)
-		return dom_end(x, e);
-	dom_settle(x);
-	return IAM_OK;
+	return end_with(x, id, END_FORCE_RESET);
 }
 
 enum iam_err
