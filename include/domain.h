@@ -17,8 +17,6 @@
 
 /* A JSON string, or NULL (JSON null) for NULL. */
 json_object	*dom_str(const char *s);
-/* An RFC 3339 UTC time from epoch seconds in text. */
-json_object	*dom_time(const char *epoch);
 char		*dom_num(struct actx *, int64_t v);
 /* The store form ("\x" hex) of a presented secret's SHA-256. */
 char		*dom_secret_hash(struct actx *, const char *plain);
@@ -85,12 +83,6 @@ json_object	*dom_rows(struct actx *, PGresult *r);
 /* The same as JSON text ("[row,row]") in the arena: pages of lists go
  * out as PostgreSQL wrote them, never parsed and printed again. */
 const char	*dom_rows_text(struct actx *, PGresult *r);
-/*
- * Fills lq from a page result (document, total-or-NULL): the items as
- * text, and the total from the page when it carries one.  Returns 1 when
- * the total is still to be counted.
- */
-int		 dom_page(struct actx *, PGresult *r, struct listq *lq);
 /*
  * Appends the sanitised user of row i of r (the columns of STMT_USER_GET
  * and STMT_USERS_DOCS: id, email, verified, status, organisation id, slug

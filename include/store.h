@@ -77,7 +77,6 @@ enum stmt {
 	STMT_CALLER,
 	STMT_ORG_POLICY,
 	STMT_USER_ROLE_ADD_SLUG,
-	STMT_USER_ROLE_ADD,
 	STMT_USER_ROLES_CLEAR,
 	STMT_ROLES_BY_SLUGS,
 	STMT_ORG_LOCK,
@@ -124,6 +123,19 @@ enum stmt {
 	STMT_KEYS_SEALED,
 	STMT_KEYS_RESEAL,
 	STMT__MAX
+};
+
+/*
+ * Columns of the statements that answer users (STMT_USER_GET,
+ * STMT_MEMBER_GET, STMT_USERS_DOCS, users_search()): 0-14 the sanitised
+ * user (USER_COLS in store.c, written out by dom_user_text), then these.
+ */
+enum user_col {
+	UCOL_HASH = 15,		/* STMT_USER_GET only */
+	UCOL_ROLES = 16,	/* role slugs, comma list */
+	UCOL_PERMS = 17,	/* held permissions, comma list */
+	UCOL_OWNER = 18,	/* STMT_MEMBER_GET only: an owner? */
+	UCOL_TOTAL = 17		/* users_search(): the number of matches */
 };
 
 struct store {

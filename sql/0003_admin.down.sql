@@ -20,8 +20,6 @@ DROP INDEX audit_log_org;
 CREATE INDEX audit_log_org_time ON audit_log (organisation_id, id DESC);
 DROP TABLE invitations;
 DROP FUNCTION users_search(uuid, text, text, uuid, text, integer, bigint);
-DROP FUNCTION user_roles_of(uuid);
-DROP FUNCTION user_doc(users, organisations, profiles, json);
 DROP TRIGGER organisations_seed_roles ON organisations;
 DROP FUNCTION organisations_seed_roles();
 DROP FUNCTION seed_roles(uuid);

@@ -103,39 +103,10 @@ INSERT INTO user_roles (user_id, role_id)
     ON r.organisation_id = u.organisation_id AND r.slug = 'user'
     WHERE u.deleted_at IS NULL;
 
--- The sanitised user of API.md, for lists; src/accounts.c builds the same
--- shape for one user (a test compares the two).  One expression over the
--- joined rows (no FROM, no subquery), so the planner inlines it; json, not
--- jsonb: built as text, in the order written.  roles: user_roles_of().
-CREATE FUNCTION user_doc(u users, o organisations, p profiles, roles json)
-RETURNS json LANGUAGE sql STABLE AS $$
-	SELECT json_build_object('id', u.id, 'email', u.email,
-	    'emailVerified', u.email_verified_at IS NOT NULL,
-	    'status', u.status,
-	    'organisation', json_build_object('id', o.id, 'slug', o.slug,
-	        'name', o.name),
-	    'roles', coalesce(roles, '[]'::json),
-	    'profile', json_build_object(
-	        'firstName', coalesce(p.first_name, ''),
-	        'lastName', coalesce(p.last_name, ''),
-	        'phone', coalesce(p.phone, ''),
-	        'preferences', coalesce(p.preferences, '{}'),
-	        'addresses', coalesce(p.addresses, '[]')),
-	    'mfaEnabled', false,
-	    'createdAt', iso(u.created_at),
-	    'updatedAt', iso(greatest(u.updated_at, p.updated_at)),
-	    'lastLoginAt', iso(u.last_login_at))
-$$;
-
-CREATE FUNCTION user_roles_of(uid uuid) RETURNS json
-LANGUAGE sql STABLE AS $$
-	SELECT json_agg(r.slug ORDER BY r.slug) FROM user_roles ur
-	    JOIN roles r ON r.id = ur.role_id WHERE ur.user_id = uid
-$$;
-
 -- A user search: the matches (found through the trigram index, never by
 -- an ordered scan: MATERIALIZED), sorted, one page of them with the
--- columns src/store.c's STMT_USERS_DOCS gives, and the number of matches.
+-- columns of USER_COLS in src/store.c (which dom_user_text writes as the
+-- sanitised user), and the number of matches.
 -- PL/pgSQL with a generic plan: planned once per connection, not at every
 -- request (its plan is the same for every term).
 CREATE FUNCTION users_search(p_org uuid, p_term text, p_status text,

@@ -33,19 +33,6 @@ dom_str(const char *s)
 	return s ? json_object_new_string(s) : NULL;
 }
 
-/* An RFC 3339 UTC time from epoch seconds in text. */
-json_object *
-dom_time(const char *epoch)
-{
-	char		b[32];
-	time_t		t = (time_t)atoll(epoch);
-	struct tm	tm;
-
-	gmtime_r(&t, &tm);
-	strftime(b, sizeof(b), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	return json_object_new_string(b);
-}
-
 /* The store form of a presented secret's hash. */
 char *
 dom_secret_hash(struct actx *x, const char *plain)
@@ -592,11 +579,29 @@ acct_login(struct actx *x, const char *email, const char *password,
 	return dom_start_session(x, uid, org, email, "auth.login", t);
 }
 
+/* The row of a presented refresh token, locked (open transaction). */
+static enum iam_err
+refresh_row(struct actx *x, const char *token, PGresult **r)
+{
+	char		*hash;
+	enum iam_err	 e;
+
+	if ((hash = dom_secret_hash(x, token)) == NULL)
+		return IAM_E_INTERNAL;
+	if ((e = dom_query(x, STMT_REFRESH_LOOKUP, 1, (const char **)&hash,
+	    r)) != IAM_OK)
+		return e;
+	if (PQntuples(*r) == 1)
+		return IAM_OK;
+	PQclear(*r);
+	return IAM_E_INVALID_TOKEN;
+}
+
 enum iam_err
 acct_refresh(struct actx *x, const char *refresh, struct tokens *t)
 {
 	const char	*p[2];
-	char		*hash, *id, *family, *sid, *uid, *email, *org, *nid;
+	char		*id, *family, *sid, *uid, *email, *org, *nid;
 	char		*roles;
 	int		 spent, expired, ended, inactive;
 	int64_t		 exp;
@@ -604,21 +609,11 @@ acct_refresh(struct actx *x, const char *refresh, struct tokens *t)
 	enum iam_err	 e;
 	json_object	*d;
 
-	if ((hash = dom_secret_hash(x, refresh)) == NULL)
-		return IAM_E_INTERNAL;
 	if ((e = dom_begin(x)) != IAM_OK)
 		return e;
 	/* The row lock makes concurrent refreshes of one token take turns. */
-	if ((r = store_exec(&x->w->db, STMT_REFRESH_LOOKUP, 1,
-	    (const char **)&hash)) == NULL) {
-		e = IAM_E_SERVICE_UNAVAILABLE;
+	if ((e = refresh_row(x, refresh, &r)) != IAM_OK)
 		goto out;
-	}
-	if (PQntuples(r) != 1) {
-		PQclear(r);
-		e = IAM_E_INVALID_TOKEN;
-		goto out;
-	}
 	id = arena_strdup(x->a, PQgetvalue(r, 0, 0));
 	family = arena_strdup(x->a, PQgetvalue(r, 0, 1));
 	sid = arena_strdup(x->a, PQgetvalue(r, 0, 2));
@@ -700,27 +695,14 @@ enum iam_err
 acct_logout(struct actx *x, const char *refresh)
 {
 	const char	*sid = x->sid, *uid = x->user_id;
-	char		*hash;
 	PGresult	*r;
 	enum iam_err	 e;
 
 	if ((e = dom_begin(x)) != IAM_OK)
 		return e;
 	if (refresh != NULL) {
-		if ((hash = dom_secret_hash(x, refresh)) == NULL) {
-			e = IAM_E_INTERNAL;
+		if ((e = refresh_row(x, refresh, &r)) != IAM_OK)
 			goto out;
-		}
-		if ((r = store_exec(&x->w->db, STMT_REFRESH_LOOKUP, 1,
-		    (const char **)&hash)) == NULL) {
-			e = IAM_E_SERVICE_UNAVAILABLE;
-			goto out;
-		}
-		if (PQntuples(r) != 1) {
-			PQclear(r);
-			e = IAM_E_INVALID_TOKEN;
-			goto out;
-		}
 		sid = arena_strdup(x->a, PQgetvalue(r, 0, 2));
 		uid = arena_strdup(x->a, PQgetvalue(r, 0, 3));
 		PQclear(r);
@@ -942,19 +924,13 @@ dom_put(void *o)
 	json_object_put(o);
 }
 
-/* Parses JSON text from the store (a profile column). */
-static json_object *
-stored_json(const char *s)
-{
-	return json_tokener_parse(s);
-}
-
 json_object *
 acct_user(struct actx *x, const char *uid, int with_permissions,
     enum iam_err *err)
 {
-	json_object	*u, *o, *prof;
+	json_object	*u, *o;
 	PGresult	*r;
+	struct buf	 b;
 	size_t		 i;
 
 	if ((r = store_exec(&x->w->db, STMT_USER_GET, 1, &uid)) == NULL) {
@@ -966,37 +942,20 @@ acct_user(struct actx *x, const char *uid, int with_permissions,
 		*err = IAM_E_NOT_FOUND;
 		return NULL;
 	}
-	u = json_object_new_object();
-	json_object_object_add(u, "id", dom_str(PQgetvalue(r, 0, 0)));
-	json_object_object_add(u, "email", dom_str(PQgetvalue(r, 0, 1)));
-	json_object_object_add(u, "emailVerified",
-	    json_object_new_boolean(PQgetvalue(r, 0, 2)[0] == 't'));
-	json_object_object_add(u, "status", dom_str(PQgetvalue(r, 0, 3)));
-	o = json_object_new_object();
-	json_object_object_add(o, "id", dom_str(PQgetvalue(r, 0, 4)));
-	json_object_object_add(o, "slug", dom_str(PQgetvalue(r, 0, 5)));
-	json_object_object_add(o, "name", dom_str(PQgetvalue(r, 0, 6)));
-	json_object_object_add(u, "organisation", o);
-	json_object_object_add(u, "roles", dom_csv_array(PQgetvalue(r, 0, 16)));
-	prof = json_object_new_object();
-	json_object_object_add(prof, "firstName", dom_str(PQgetvalue(r, 0, 7)));
-	json_object_object_add(prof, "lastName", dom_str(PQgetvalue(r, 0, 8)));
-	json_object_object_add(prof, "phone", dom_str(PQgetvalue(r, 0, 9)));
-	json_object_object_add(prof, "preferences",
-	    stored_json(PQgetvalue(r, 0, 10)));
-	json_object_object_add(prof, "addresses",
-	    stored_json(PQgetvalue(r, 0, 11)));
-	json_object_object_add(u, "profile", prof);
-	json_object_object_add(u, "mfaEnabled", json_object_new_boolean(0));
-	json_object_object_add(u, "createdAt", dom_time(PQgetvalue(r, 0, 12)));
-	json_object_object_add(u, "updatedAt", dom_time(PQgetvalue(r, 0, 13)));
-	json_object_object_add(u, "lastLoginAt", PQgetisnull(r, 0, 14) ?
-	    NULL : dom_time(PQgetvalue(r, 0, 14)));
+	/* The one writer of the shape (lists use it too). */
+	buf_init(&b, x->a);
+	dom_user_text(&b, r, 0);
+	if (b.oom || (u = json_tokener_parse(b.data)) == NULL) {
+		PQclear(r);
+		*err = IAM_E_INTERNAL;
+		return NULL;
+	}
 	if (with_permissions) {
 		/* Every listed permission the held set covers. */
 		o = json_object_new_array();
 		for (i = 0; i < nperm_list; i++)
-			if (perm_has(PQgetvalue(r, 0, 17), perm_list[i].name))
+			if (perm_has(PQgetvalue(r, 0, UCOL_PERMS),
+			    perm_list[i].name))
 				json_object_array_add(o, json_object_new_string(
 				    perm_list[i].name));
 		json_object_object_add(u, "permissions", o);
@@ -1025,8 +984,8 @@ check_password(struct actx *x, const char *pw)
 		PQclear(r);
 		return IAM_E_UNAUTHORIZED;
 	}
-	ok = PQgetisnull(r, 0, 15) ? 0 :
-	    crypto_password_verify(PQgetvalue(r, 0, 15), pw);
+	ok = PQgetisnull(r, 0, UCOL_HASH) ? 0 :
+	    crypto_password_verify(PQgetvalue(r, 0, UCOL_HASH), pw);
 	PQclear(r);
 	if (ok == -1)
 		return IAM_E_INTERNAL;
@@ -1226,7 +1185,8 @@ acct_delete(struct actx *x, const char *password)
 		return e;
 	if ((e = dom_query(x, STMT_MEMBER_GET, 2, p, &r)) != IAM_OK)
 		goto out;
-	owner = PQntuples(r) == 1 && PQgetvalue(r, 0, 4)[0] == 't';
+	owner = PQntuples(r) == 1 &&
+	    PQgetvalue(r, 0, UCOL_OWNER)[0] == 't';
 	PQclear(r);
 	/* The last owner may not leave its organisation without one. */
 	if ((owner && (e = dom_not_last_owner(x, x->org_id, x->user_id)) !=

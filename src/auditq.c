@@ -52,7 +52,11 @@ auditq_list(struct actx *x, const struct audit_query *aq, struct listq *lq)
 	f.offset = dom_num(x, lq->offset);
 	if ((r = store_audit(&x->w->db, &f, 0)) == NULL)
 		return IAM_E_SERVICE_UNAVAILABLE;
-	more = dom_page(x, r, lq);
+	lq->items = dom_rows_text(x, r);
+	/* the total, when the page's statement could tell it */
+	more = PQntuples(r) == 0 || PQgetisnull(r, 0, 1);
+	if (!more)
+		lq->total = atoll(PQgetvalue(r, 0, 1));
 	PQclear(r);
 	if (lq->items == NULL)
 		return IAM_E_INTERNAL;

@@ -141,16 +141,6 @@ dom_rows_text(struct actx *x, PGresult *r)
 	return b.oom ? NULL : b.data;
 }
 
-int
-dom_page(struct actx *x, PGresult *r, struct listq *lq)
-{
-	lq->items = dom_rows_text(x, r);
-	if (PQntuples(r) > 0 && !PQgetisnull(r, 0, 1)) {
-		lq->total = atoll(PQgetvalue(r, 0, 1));
-		return 0;
-	}
-	return 1;
-}
 
 /* "name":"escaped", (comma first unless first) */
 static void
@@ -181,7 +171,7 @@ jkey_time(struct buf *b, const char *key, PGresult *r, int i, int col)
 void
 dom_user_text(struct buf *b, PGresult *r, int i)
 {
-	const char	*roles = PQgetvalue(r, i, 16), *c;
+	const char	*roles = PQgetvalue(r, i, UCOL_ROLES), *c;
 
 	buf_putc(b, '{');
 	jkey_str(b, "id", PQgetvalue(r, i, 0), 1);

@@ -58,11 +58,9 @@ static enum iam_err
 load(struct actx *x, const char *id, struct target *t)
 {
 	const char	*p[2] = { x->org_id, id };
-	json_object	*a;
 	PGresult	*r;
 	struct buf	 b;
 	enum iam_err	 e;
-	size_t		 i;
 
 	if ((e = dom_query(x, STMT_MEMBER_GET, 2, p, &r)) != IAM_OK)
 		return e;
@@ -70,22 +68,17 @@ load(struct actx *x, const char *id, struct target *t)
 		PQclear(r);
 		return IAM_E_NOT_FOUND;
 	}
-	t->id = id;
-	t->doc = dom_json(x, PQgetvalue(r, 0, 0));
-	t->email = arena_strdup(x->a, PQgetvalue(r, 0, 1));
-	t->status = arena_strdup(x->a, PQgetvalue(r, 0, 2));
-	t->perms = arena_strdup(x->a, PQgetvalue(r, 0, 3));
-	t->owner = PQgetvalue(r, 0, 4)[0] == 't';
-	PQclear(r);
-	if (t->doc == NULL)
-		return IAM_E_INTERNAL;
 	buf_init(&b, x->a);
-	a = json_object_object_get(t->doc, "roles");
-	for (i = 0; i < json_object_array_length(a); i++)
-		buf_printf(&b, "%s%s", i ? "," : "", json_object_get_string(
-		    json_object_array_get_idx(a, i)));
-	t->roles = b.len ? b.data : "";
-	return IAM_OK;
+	dom_user_text(&b, r, 0);
+	t->id = id;
+	t->doc = b.oom ? NULL : dom_json(x, b.data);
+	t->email = arena_strdup(x->a, PQgetvalue(r, 0, 1));
+	t->status = arena_strdup(x->a, PQgetvalue(r, 0, 3));
+	t->roles = arena_strdup(x->a, PQgetvalue(r, 0, UCOL_ROLES));
+	t->perms = arena_strdup(x->a, PQgetvalue(r, 0, UCOL_PERMS));
+	t->owner = PQgetvalue(r, 0, UCOL_OWNER)[0] == 't';
+	PQclear(r);
+	return t->doc != NULL ? IAM_OK : IAM_E_INTERNAL;
 }
 
 /* The caller may manage t: themselves, or someone they outrank. */
@@ -196,7 +189,7 @@ member_list(struct actx *x, const struct user_query *uq, struct listq *lq)
 			return e;
 		more = PQntuples(r) == 0;
 		if (!more)
-			lq->total = atoll(PQgetvalue(r, 0, 17));
+			lq->total = atoll(PQgetvalue(r, 0, UCOL_TOTAL));
 	} else {
 		if ((r = store_users(&x->w->db, &f, 0)) == NULL)
 			return IAM_E_SERVICE_UNAVAILABLE;

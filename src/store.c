@@ -13,6 +13,37 @@
 #include "metrics.h"
 #include "store.h"
 
+/*
+ * The sanitised user, as plain columns 0-14 (dom_user_text writes the
+ * JSON): id, email, verified, status, organisation id, slug, name, first
+ * and last name, phone, preferences and addresses as JSON text, created,
+ * updated and last login as epoch seconds (formatted in C, cheaper than
+ * to_char).  Every statement that answers users uses these, so the shape
+ * is written once.  u, o and p are users, organisations and profiles.
+ */
+#define USER_COLS \
+	" u.id, u.email, u.email_verified_at IS NOT NULL, u.status," \
+	" o.id, o.slug, o.name, coalesce(p.first_name, '')," \
+	" coalesce(p.last_name, ''), coalesce(p.phone, '')," \
+	" coalesce(p.preferences, '{}')::text," \
+	" coalesce(p.addresses, '[]')::text," \
+	" floor(extract(epoch FROM u.created_at))::bigint," \
+	" floor(extract(epoch FROM greatest(u.updated_at," \
+	"  p.updated_at)))::bigint," \
+	" floor(extract(epoch FROM u.last_login_at))::bigint"
+#define USER_FROM \
+	" FROM users u JOIN organisations o ON o.id = u.organisation_id" \
+	" LEFT JOIN profiles p ON p.user_id = u.id"
+/* u's role slugs, and every permission its roles carry, comma lists. */
+#define USER_ROLES \
+	" coalesce((SELECT string_agg(r.slug, ',' ORDER BY r.slug)" \
+	"  FROM user_roles ur JOIN roles r ON r.id = ur.role_id" \
+	"  WHERE ur.user_id = u.id), '')"
+#define USER_PERMS \
+	" coalesce((SELECT string_agg(DISTINCT q, ',')" \
+	"  FROM user_roles ur JOIN roles r ON r.id = ur.role_id" \
+	"  CROSS JOIN unnest(r.permissions) q WHERE ur.user_id = u.id), '')"
+
 static const struct {
 	const char	*name;
 	const char	*sql;
@@ -80,28 +111,10 @@ static const struct {
 	    " login_count = login_count + 1 WHERE id = $1", 2 },
 	[STMT_USER_SET_HASH] = { "user_set_hash",
 	    "UPDATE users SET password_hash = $2 WHERE id = $1", 2 },
+	/* 15 the password hash, 16 roles, 17 permissions */
 	[STMT_USER_GET] = { "user_get",
-	    "SELECT u.id, u.email, u.email_verified_at IS NOT NULL, u.status,"
-	    " o.id, o.slug, o.name, coalesce(p.first_name, ''),"
-	    " coalesce(p.last_name, ''), coalesce(p.phone, ''),"
-	    " coalesce(p.preferences, '{}')::text,"
-	    " coalesce(p.addresses, '[]')::text,"
-	    /* epoch seconds: formatted in C, cheaper than to_char */
-	    " floor(extract(epoch FROM u.created_at))::bigint,"
-	    " floor(extract(epoch FROM greatest(u.updated_at,"
-	    "  p.updated_at)))::bigint,"
-	    " floor(extract(epoch FROM u.last_login_at))::bigint,"
-	    " u.password_hash,"
-	    " coalesce((SELECT string_agg(r.slug, ',' ORDER BY r.slug)"
-	    "  FROM user_roles ur JOIN roles r ON r.id = ur.role_id"
-	    "  WHERE ur.user_id = u.id), ''),"
-	    " coalesce((SELECT string_agg(DISTINCT q, ',')"
-	    "  FROM user_roles ur JOIN roles r ON r.id = ur.role_id"
-	    "  CROSS JOIN unnest(r.permissions) q WHERE ur.user_id = u.id),"
-	    "  '')"
-	    " FROM users u JOIN organisations o ON o.id = u.organisation_id"
-	    " LEFT JOIN profiles p ON p.user_id = u.id"
-	    " WHERE u.id = $1 AND u.deleted_at IS NULL", 1 },
+	    "SELECT" USER_COLS ", u.password_hash," USER_ROLES "," USER_PERMS
+	    USER_FROM " WHERE u.id = $1 AND u.deleted_at IS NULL", 1 },
 	[STMT_USER_FOR_EMAIL] = { "user_for_email",
 	    "SELECT u.id, u.email, u.email_verified_at IS NOT NULL, u.status,"
 	    " u.organisation_id FROM users u"
@@ -330,10 +343,7 @@ static const struct {
 	/* The caller as the database has it now: every admin call. */
 	[STMT_CALLER] = { "caller",
 	    "SELECT u.status, o.status, u.is_system_admin, u.organisation_id,"
-	    " u.email, coalesce((SELECT string_agg(DISTINCT p, ',')"
-	    "  FROM user_roles ur JOIN roles r ON r.id = ur.role_id"
-	    "  CROSS JOIN unnest(r.permissions) p WHERE ur.user_id = u.id),"
-	    "  '')"
+	    " u.email," USER_PERMS
 	    " FROM users u JOIN organisations o ON o.id = u.organisation_id"
 	    " WHERE u.id = $1 AND u.deleted_at IS NULL"
 	    " AND o.deleted_at IS NULL", 1 },
@@ -345,9 +355,6 @@ static const struct {
 	    "INSERT INTO user_roles (user_id, role_id)"
 	    " SELECT $1, id FROM roles WHERE organisation_id = $2"
 	    " AND slug = $3 ON CONFLICT DO NOTHING", 3 },
-	[STMT_USER_ROLE_ADD] = { "user_role_add",
-	    "INSERT INTO user_roles (user_id, role_id) VALUES ($1, $2)"
-	    " ON CONFLICT DO NOTHING", 2 },
 	[STMT_USER_ROLES_CLEAR] = { "user_roles_clear",
 	    "DELETE FROM user_roles WHERE user_id = $1", 1 },
 	[STMT_ROLES_BY_SLUGS] = { "roles_by_slugs",
@@ -431,18 +438,12 @@ static const struct {
 	    " AND t.revoked_at IS NULL", 1 },
 
 	/* A member of the caller's organisation, or nothing. */
+	/* As STMT_USER_GET (15 unused), then 18: an owner? */
 	[STMT_MEMBER_GET] = { "member_get",
-	    "SELECT user_doc(u, o, p, user_roles_of(u.id))::text, u.email,"
-	    " u.status,"
-	    " coalesce((SELECT string_agg(DISTINCT p, ',')"
-	    "  FROM user_roles ur JOIN roles r ON r.id = ur.role_id"
-	    "  CROSS JOIN unnest(r.permissions) p WHERE ur.user_id = u.id),"
-	    "  ''),"
+	    "SELECT" USER_COLS ", NULL," USER_ROLES "," USER_PERMS ","
 	    " EXISTS (SELECT 1 FROM user_roles ur JOIN roles r"
 	    "  ON r.id = ur.role_id WHERE ur.user_id = u.id"
-	    "  AND r.slug = 'owner')"
-	    " FROM users u JOIN organisations o ON o.id = u.organisation_id"
-	    " LEFT JOIN profiles p ON p.user_id = u.id"
+	    "  AND r.slug = 'owner')" USER_FROM
 	    " WHERE u.id = $2 AND u.organisation_id = $1"
 	    " AND u.deleted_at IS NULL", 2 },
 	/*
@@ -451,21 +452,12 @@ static const struct {
 	 * PostgreSQL.  The columns are those of STMT_USER_GET, in its order.
 	 */
 	[STMT_USERS_DOCS] = { "users_docs",
-	    "SELECT u.id, u.email, u.email_verified_at IS NOT NULL, u.status,"
-	    " o.id, o.slug, o.name, coalesce(p.first_name, ''),"
-	    " coalesce(p.last_name, ''), coalesce(p.phone, ''),"
-	    " coalesce(p.preferences, '{}')::text,"
-	    " coalesce(p.addresses, '[]')::text,"
-	    " floor(extract(epoch FROM u.created_at))::bigint,"
-	    " floor(extract(epoch FROM greatest(u.updated_at,"
-	    "  p.updated_at)))::bigint,"
-	    " floor(extract(epoch FROM u.last_login_at))::bigint,"
-	    " NULL, coalesce(rl.roles, '')"
+	    "SELECT" USER_COLS ", NULL, coalesce(rl.roles, '')"
 	    " FROM unnest($1::uuid[]) WITH ORDINALITY AS s (id, n)"
 	    " JOIN users u ON u.id = s.id"
 	    " JOIN organisations o ON o.id = u.organisation_id"
 	    " LEFT JOIN profiles p ON p.user_id = u.id"
-	    /* a join, not user_roles_of(): no function call per row */
+	    /* a join, not a subquery per row */
 	    " LEFT JOIN LATERAL (SELECT string_agg(r.slug, ',' ORDER BY r.slug)"
 	    "  AS roles FROM user_roles ur JOIN roles r ON r.id = ur.role_id"
 	    "  WHERE ur.user_id = u.id) rl ON true ORDER BY s.n", 1 },

@@ -111,11 +111,18 @@ def test_the_last_owner_stays():
     # ...but not delete itself, now the last one.
     r = m.call("DELETE", "/v1/admin/users/%s" % m.id)
     assert r.status == 409
-    # Nor may the last owner be suspended.
+    # Nobody changes their own status...
     r = request("PATCH", "/v1/admin/users/%s" % m.id,
                 body={"status": "suspended"},
                 headers={"Authorization": "Bearer " + m.token})
-    assert r.status == 403    # own status: refused before anything
+    assert r.status == 403
+    # ...and the last owner may not be suspended by anyone (the operator's
+    # iamctl holds every permission): 409, and it stays active.
+    from conftest import iamctl
+    r = iamctl("user", "suspend", m.id)
+    assert r.returncode == 5, r.stdout + r.stderr
+    assert "owner" in r.stderr
+    assert m.call("GET", "/v1/me").json["data"]["status"] == "active"
     roles = o.call("GET", "/v1/admin/users/%s" % o.id)
     assert roles.status == 403    # o is no longer an owner: no users:read
 
