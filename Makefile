@@ -9,7 +9,8 @@
 #   make valgrind   the unit tests under valgrind (no leaks allowed)
 #   make bench      wrk through NGINX, beside baselines measured in the same run
 #   make lint       cppcheck and clang-format check
-#   make fuzz       build the libFuzzer drivers (clang) and run each briefly
+#   make fuzz       build the libFuzzer drivers (clang) and run each
+#                   FUZZ_SECONDS; exits non-zero when a driver finds a crash
 
 CC	?= cc
 BUILD	?= build
@@ -86,17 +87,22 @@ $(BUILD)/bench/responder: tests/bench/responder.c
 deps:
 	@scripts/deps.sh
 
+# What the tests and the benchmark need besides (cmocka, pytest, wrk, ...),
+# installed before any unit test is compiled.
+deps-test:
+	@scripts/deps.sh test
+
 run: deps all
 	@scripts/stack.sh up
 
 stop:
 	@scripts/stack.sh down
 
-test: deps all $(UNIT_BIN)
+test: deps-test all $(UNIT_BIN)
 	@scripts/test.sh
 
 asan:
-	@scripts/deps.sh
+	@scripts/deps.sh test
 	$(MAKE) BUILD=build/asan BIN=build/asan/bin \
 	    CFLAGS="-O1 -g -fsanitize=address,undefined \
 	    -fno-sanitize-recover=undefined -fno-omit-frame-pointer" \
@@ -105,12 +111,12 @@ asan:
 	IAM_BIN=build/asan/bin IAM_UNIT=build/asan/tests IAM_SANITIZED=1 \
 	    scripts/test.sh
 
-valgrind: deps $(UNIT_BIN)
+valgrind: deps-test $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do \
 	    valgrind -q --leak-check=full --show-leak-kinds=all \
 	    --errors-for-leak-kinds=all --error-exitcode=1 $$t; done
 
-bench: deps all $(BUILD)/bench/responder
+bench: deps-test all $(BUILD)/bench/responder
 	@scripts/bench.sh
 
 lint:
@@ -126,14 +132,24 @@ fuzz:
 	@mkdir -p build/fuzz
 	@set -e; for f in $(FUZZ); do \
 	    clang -g -O1 -std=c11 -D_GNU_SOURCE -Iinclude \
-	        -fsanitize=fuzzer,address,undefined -o build/fuzz/$$f \
+	        -fsanitize=fuzzer,address,undefined \
+	        -fno-sanitize-recover=undefined -o build/fuzz/$$f \
 	        tests/fuzz/fuzz_$$f.c $(FUZZ_SRC) -ljson-c; \
 	    mkdir -p build/fuzz/corpus_$$f; \
-	    build/fuzz/$$f -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
-	        build/fuzz/corpus_$$f tests/fuzz/corpus/$$f 2>&1 | tail -n 1; \
+	    if build/fuzz/$$f -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+	        -artifact_prefix=build/fuzz/$$f- \
+	        build/fuzz/corpus_$$f tests/fuzz/corpus/$$f \
+	        >build/fuzz/$$f.log 2>&1; then \
+	        echo "fuzz $$f: $$(tail -n 1 build/fuzz/$$f.log)"; \
+	    else \
+	        tail -n 40 build/fuzz/$$f.log; \
+	        echo "fuzz $$f: FAILED (build/fuzz/$$f.log, crash input in build/fuzz/$$f-*)"; \
+	        exit 1; \
+	    fi; \
 	done
 
 clean:
 	rm -rf build bin
 
-.PHONY: all unit deps run stop test asan valgrind bench lint fuzz clean
+
+.PHONY: all unit deps deps-test run stop test asan valgrind bench lint fuzz clean

@@ -23,6 +23,7 @@ char		*dom_secret_hash(struct actx *, const char *plain);
 /* A fresh 256-bit bearer secret and its store hash. 0 or -1. */
 int		 dom_fresh_secret(struct actx *, char **plain, char **hash);
 char		*dom_hash_password(struct actx *, const char *pw);
+int		 dom_password_verify(const char *stored, const char *pw);
 
 /* Runs a statement and drops its result: IAM_OK or unavailable. */
 enum iam_err	 dom_run(struct actx *, enum stmt, int n,

@@ -22,6 +22,7 @@ enum metric_event {
 	EV_DB_ERROR,
 	EV_MEMCACHED_ERROR,
 	EV_WORKER_RESTART,
+	EV_PASSWORD_HASH,	/* one scrypt computation, real or dummy */
 	EV__MAX
 };
 

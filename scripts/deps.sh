@@ -9,8 +9,9 @@ RUN_PKGS="gcc make pkg-config libc6-dev libfcgi-dev spawn-fcgi libpq-dev
 postgresql postgresql-client libjson-c-dev libscrypt-dev libssl-dev
 libmemcached-dev memcached nginx-light libcurl4-openssl-dev curl
 util-linux procps ca-certificates"
-TEST_PKGS="libcmocka-dev python3 python3-pytest python3-cryptography
-python3-aiosmtpd apache2 libapache2-mod-fcgid wrk valgrind cppcheck openssl"
+TEST_PKGS="libcmocka-dev python3 python3-pytest python3-pytest-random-order
+python3-cryptography python3-aiosmtpd apache2 libapache2-mod-fcgid wrk
+valgrind cppcheck openssl clang libclang-rt-14-dev"
 
 pkgs=$RUN_PKGS
 [ "${1:-}" = test ] && pkgs="$RUN_PKGS $TEST_PKGS nodejs"

@@ -177,8 +177,15 @@ start_fcgi() {
 	local u=()
 	[ "$(id -u)" -eq 0 ] && u=(-u "$RUN_USER" -U "$RUN_USER")
 	# -n: spawn-fcgi execs iam-fcgi in place, so $! is the master's pid and
-	# its stderr (the JSON log) goes to our file.
-	setsid spawn-fcgi -n -s "$DIR/run/iam.sock" -M 0600 "${u[@]}" \
+	# its stderr (the JSON log) goes to our file.  The environment is
+	# emptied: the rendered file already carries every key it held, and a
+	# key left in the environment would override the file on every reload.
+	local keep=(PATH="$PATH")
+	for v in ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS; do
+		[ -n "${!v+x}" ] && keep+=("$v=${!v}")
+	done
+	setsid env -i "${keep[@]}" \
+	    spawn-fcgi -n -s "$DIR/run/iam.sock" -M 0600 "${u[@]}" \
 	    -- "$DIR/bin/iam-fcgi" -c "$DIR/iam.conf" \
 	    </dev/null >>"$DIR/log/iam.log" 2>&1 &
 	echo $! > "$DIR/run/iam-fcgi.pid"

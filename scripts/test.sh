@@ -6,6 +6,9 @@
 #   IAM_UNIT       unit test binaries (default ./build/tests)
 #   IAM_SANITIZED  1: fail if any sanitizer report reaches a log
 #   PYTEST_ARGS    extra pytest arguments (e.g. -k health)
+#   IAM_TEST_SEED  the random order's seed (printed by every run): replays
+#                  a run's order
+#   FUZZ_SECONDS   each fuzz driver's budget (default 3; 0 skips fuzzing)
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -58,10 +61,21 @@ trap teardown EXIT INT TERM
 
 failed=0
 echo "== unit tests"
+nunit=0
 for t in "$UNIT"/test_*; do
 	[ -x "$t" ] || continue
+	nunit=$((nunit + 1))
 	"$t" || failed=1
 done
+if [ "$nunit" -eq 0 ]; then
+	echo "no unit test program found in $UNIT" >&2
+	exit 1
+fi
+
+if [ "${FUZZ_SECONDS:-3}" != 0 ]; then
+	echo "== fuzz drivers, ${FUZZ_SECONDS:-3} s each"
+	make -s -C "$ROOT" fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-3}" || failed=1
+fi
 
 echo "== stack in $IAM_STACK_DIR (http $IAM_HTTP_PORT)"
 "$ROOT/scripts/stack.sh" up || exit 1
@@ -71,9 +85,13 @@ if [ ! -d "$ROOT/tests/integration/jose/node_modules/jose" ]; then
 	(cd "$ROOT/tests/integration/jose" && npm install --no-audit --no-fund --silent) || exit 1
 fi
 
-echo "== integration tests"
-/usr/bin/python3 -m pytest -p no:cacheprovider -q ${PYTEST_ARGS:-} \
-    "$ROOT/tests/integration" || failed=1
+# The tests run in a random order (modules shuffled, and tests within
+# each), destructive ones last; the seed replays an order.
+SEED=${IAM_TEST_SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
+echo "== integration tests (random order, seed $SEED: IAM_TEST_SEED=$SEED make test replays it)"
+/usr/bin/python3 -m pytest -o cache_dir="$IAM_STACK_DIR/pytest-cache" -p random_order -q \
+    --random-order-bucket=module --random-order-seed="$SEED" \
+    ${PYTEST_ARGS:-} "$ROOT/tests/integration" || failed=1
 
 if [ "${IAM_SANITIZED:-0}" = 1 ] &&
     grep -lE "AddressSanitizer|LeakSanitizer|runtime error:" "$IAM_STACK_DIR"/log/*.log; then

@@ -100,7 +100,7 @@ reap(int stopping)
 	pid_t		 pid;
 	int		 st, i;
 	int64_t		 now = now_ms(), lived;
-	char		 buf[32], how[32];
+	char		 buf[32], how[32], delay[32];
 
 	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
 		for (i = 0; i < MAXSLOTS && slots[i].pid != pid; i++)
@@ -122,9 +122,9 @@ reap(int stopping)
 			snprintf(how, sizeof(how), "signal %d", WTERMSIG(st));
 		else
 			snprintf(how, sizeof(how), "exit %d", WEXITSTATUS(st));
-		log_kv(LOG_WARN, "master.worker_died", "pid", buf, "how", how,
-		    "respawnInMs", (snprintf(buf, sizeof(buf), "%lld",
-		    (long long)s->backoff), buf), LOG_END);
+		snprintf(delay, sizeof(delay), "%lld", (long long)s->backoff);
+		log_kv(LOG_WARN, "master.worker_died", "workerPid", buf, "how",
+		    how, "respawnInMs", delay, LOG_END);
 		metrics_event(EV_WORKER_RESTART);
 	}
 	count_alive();

@@ -30,6 +30,7 @@ static const char *const evnames[EV__MAX] = {
 	[EV_DB_ERROR] = "iam_database_errors_total",
 	[EV_MEMCACHED_ERROR] = "iam_memcached_errors_total",
 	[EV_WORKER_RESTART] = "iam_worker_restarts_total",
+	[EV_PASSWORD_HASH] = "iam_password_hashes_total",
 };
 
 struct shm {

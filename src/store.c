@@ -175,8 +175,10 @@ static const struct {
 	[STMT_REFRESH_INSERT] = { "refresh_insert",
 	    "INSERT INTO refresh_tokens (token_hash, family_id, parent_id,"
 	    " session_id, user_id, expires_at)"
-	    " VALUES ($1, coalesce($2::uuid, gen_random_uuid()), $3, $4, $5,"
-	    " to_timestamp($6)) RETURNING id", 6 },
+	    /* never past its session's end: refresh does not extend it */
+	    " SELECT $1, coalesce($2::uuid, gen_random_uuid()), $3, $4, $5,"
+	    " least(to_timestamp($6), s.expires_at)"
+	    " FROM sessions s WHERE s.id = $4 RETURNING id", 6 },
 	[STMT_REFRESH_LOOKUP] = { "refresh_lookup",
 	    "SELECT r.id, r.family_id, r.session_id, r.user_id,"
 	    /* spent: rotated away while its family still lives (reuse) */

@@ -1,5 +1,14 @@
-/* Fuzz: path normalisation is idempotent and never leaves a dot segment. */
+/* Fuzz: path normalisation is idempotent and never leaves a dot segment,
+ * neither inside the path nor at its end. */
 #include "fuzz.h"
+
+static int
+ends_with(const char *s, const char *tail)
+{
+	size_t	n = strlen(s), m = strlen(tail);
+
+	return n >= m && strcmp(s + n - m, tail) == 0;
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
@@ -13,7 +22,8 @@ LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	if ((p = path_normalise(&a, s)) != NULL) {
 		q = path_normalise(&a, p);
 		if (q == NULL || strcmp(p, q) != 0 || strstr(p, "/../") ||
-		    strstr(p, "/./") || strstr(p, "//"))
+		    strstr(p, "/./") || strstr(p, "//") ||
+		    ends_with(p, "/..") || ends_with(p, "/.") || p[0] != '/')
 			abort();
 	}
 	arena_free(&a);

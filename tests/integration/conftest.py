@@ -48,8 +48,31 @@ class Resp:
         return self.json["error"]["code"]
 
 
+# Every secret the tests sent or were given (passwords, tokens, one-time
+# link tokens): the final test looks for each in every log of the run.
+SECRETS = set()
+_SECRET_KEYS = {"password", "currentPassword", "newPassword", "accessToken",
+                "refreshToken", "token", "mfaToken", "secret", "clientSecret"}
+
+
+def remember_secrets(doc):
+    if isinstance(doc, dict):
+        for k, v in doc.items():
+            if k in _SECRET_KEYS and isinstance(v, str) and len(v) >= 12:
+                SECRETS.add(v)
+            else:
+                remember_secrets(v)
+    elif isinstance(doc, list):
+        for v in doc:
+            remember_secrets(v)
+
+
 def request(method, path, body=None, headers=None, ip=None, ctype=None,
             timeout=20):
+    remember_secrets(body)
+    auth = (headers or {}).get("Authorization", "")
+    if auth.startswith("Bearer ") and len(auth) > 19:
+        SECRETS.add(auth[7:])
     h = dict(headers or {})
     h["X-Forwarded-For"] = ip or fresh_ip()
     if isinstance(body, (dict, list)):
@@ -63,7 +86,13 @@ def request(method, path, body=None, headers=None, ip=None, ctype=None,
     try:
         c.request(method, path, body=body, headers=h)
         r = c.getresponse()
-        return Resp(r.status, r.getheaders(), r.read())
+        resp = Resp(r.status, r.getheaders(), r.read())
+        if resp.headers.get("content-type", "").startswith("application/json"):
+            try:
+                remember_secrets(resp.json)
+            except ValueError:
+                pass
+        return resp
     finally:
         c.close()
 
@@ -163,6 +192,7 @@ def new_email(tag="user"):
 
 
 PASSWORD = "Tr0ub4dor and 3 horses"
+SECRETS.add(PASSWORD)
 
 
 def register(email=None, password=PASSWORD, **extra):
@@ -218,6 +248,7 @@ def link_token(mail, path):
     import re as _re
     m = _re.search(r"(http://[^\s]+)%s\?token=([A-Za-z0-9_-]+)" % _re.escape(path), mail)
     assert m, mail
+    SECRETS.add(m.group(2))
     return m.group(1), m.group(2)
 
 
@@ -323,3 +354,281 @@ def sysadmin():
     r = login(email)
     assert r.status == 200, r.body
     return Who(email, r.json["data"])
+
+
+# --- what a refused call must leave alone ----------------------------------
+
+# Every durable fact a request could change, table by table.  Columns that
+# background work changes on its own (the mailer's delivery state) are left
+# out, so two snapshots differ only by what a request did.
+_STATE_TABLES = {
+    "organisations": "SELECT o::text FROM organisations o",
+    "users": "SELECT u::text FROM users u",
+    "profiles": "SELECT p::text FROM profiles p",
+    "roles": "SELECT r::text FROM roles r",
+    "user_roles": "SELECT ur::text FROM user_roles ur",
+    "sessions": "SELECT s::text FROM sessions s",
+    "refresh_tokens": "SELECT t::text FROM refresh_tokens t",
+    "email_tokens": "SELECT e::text FROM email_tokens e",
+    "invitations": "SELECT i::text FROM invitations i",
+    "signing_keys": "SELECT k::text FROM signing_keys k",
+    "token_revocations": "SELECT t::text FROM token_revocations t",
+    "email_outbox": "SELECT row(id, to_addr, subject, body)::text"
+                    " FROM email_outbox",
+}
+
+
+def db_state():
+    """A digest and row count of each table in _STATE_TABLES."""
+    parts = ["SELECT '%s', count(*), coalesce(md5(string_agg(x, '|' ORDER BY"
+             " x)), '') FROM (%s) s(x)" % (name, q)
+             for name, q in _STATE_TABLES.items()]
+    out = psql_value(" UNION ALL ".join(parts))
+    state = {}
+    for line in out.splitlines():
+        name, n, digest = line.split("|")
+        state[name] = (int(n), digest)
+    return state
+
+
+def assert_unchanged(before, what=""):
+    after = db_state()
+    changed = sorted(k for k in before if before[k] != after[k])
+    assert not changed, "%s changed %s" % (what, changed)
+
+
+# --- every worker ----------------------------------------------------------
+
+_rid = itertools.count(1)
+
+
+def log_cursor():
+    """The log's current end: lines written after it are 'new'."""
+    return os.path.getsize(os.path.join(STACK, "log", "iam.log"))
+
+
+def log_since(cursor):
+    with open(os.path.join(STACK, "log", "iam.log"), "rb") as f:
+        f.seek(cursor)
+        return f.read().decode(errors="replace")
+
+
+def wait_log(cursor, needle, timeout=10.0):
+    """Waits (bounded) until a line written after cursor holds needle;
+    returns the text since cursor."""
+    found = wait_for(lambda: needle in log_since(cursor), timeout=timeout)
+    assert found, "no log line with %r after the action" % needle
+    return log_since(cursor)
+
+
+def _answered_by(cursor, rids, timeout=10.0):
+    """Maps each request id to the pid of the worker whose access line
+    carries it (the line is written right after the answer)."""
+    def all_there():
+        text = log_since(cursor)
+        return all('"requestId":"%s"' % r in text for r in rids)
+    assert wait_for(all_there, timeout=timeout), "access lines missing"
+    pids = {}
+    for line in log_since(cursor).splitlines():
+        try:
+            ev = json.loads(line)
+        except ValueError:
+            continue
+        if ev.get("event") == "http.access" and ev.get("requestId") in rids:
+            pids[ev["requestId"]] = ev["pid"]
+    return pids
+
+
+def on_every_worker(method, path, headers=None, body=None, rounds=25):
+    """Sends the same request in parallel batches until every worker has
+    answered it at least once.  Returns {worker pid: [Resp, ...]} with an
+    entry for each worker; fails if some worker never answered."""
+    from concurrent.futures import ThreadPoolExecutor
+    workers = set(worker_pids())
+    seen = {}
+    width = 2 * max(len(workers), 1)
+    with ThreadPoolExecutor(max_workers=width) as pool:
+        for _ in range(rounds):
+            cursor = log_cursor()
+            rids = ["ew-%d-%d" % (os.getpid(), next(_rid))
+                    for _ in range(width)]
+
+            def send(rid):
+                h = dict(headers or {})
+                h["X-Request-Id"] = rid
+                return rid, request(method, path, body=body, headers=h)
+            answers = dict(pool.map(send, rids))
+            for rid, pid in _answered_by(cursor, set(rids)).items():
+                seen.setdefault(pid, []).append(answers[rid])
+            if workers <= set(seen):
+                return seen
+    assert workers <= set(seen), "workers %s never answered" % (
+        workers - set(seen))
+    return seen
+
+
+def refused_everywhere(method, path, headers=None, body=None, status=401):
+    """Every worker answers status (default 401) to this request."""
+    seen = on_every_worker(method, path, headers, body)
+    bad = {pid: [r.status for r in rs] for pid, rs in seen.items()
+           if any(r.status != status for r in rs)}
+    assert not bad, "workers answered other than %d: %s" % (status, bad)
+
+
+def accepted_everywhere(method, path, headers=None, body=None, status=200):
+    refused_everywhere(method, path, headers, body, status)
+
+
+def everywhere(method, path, headers=None, body=None):
+    """The one status every worker answers to this request; fails when
+    the workers disagree (one of them has not heard of a change)."""
+    seen = on_every_worker(method, path, headers, body)
+    statuses = {pid: sorted({r.status for r in rs}) for pid, rs in seen.items()}
+    flat = {s for ss in statuses.values() for s in ss}
+    assert len(flat) == 1, "workers disagree: %s" % statuses
+    return flat.pop()
+
+
+def token_dead(token):
+    """The access token is refused by every worker."""
+    refused_everywhere("GET", "/v1/me", bearer(token))
+
+
+def token_alive(token):
+    accepted_everywhere("GET", "/v1/me", bearer(token))
+
+
+# --- mail that must not come ------------------------------------------------
+
+def outbox_count(addr):
+    return int(psql_value("SELECT count(*) FROM email_outbox WHERE "
+                          "lower(to_addr) = lower('%s')" % addr.replace("'", "''")))
+
+
+def no_mail_to(addr):
+    """Nothing was queued for addr, and nothing was delivered to it by the
+    time a mail queued after this call has been delivered (the mailer
+    sends in queue order): as long as a positive check would wait."""
+    assert outbox_count(addr) == 0
+    probe = new_email("probe")
+    register(probe)
+    assert mails_to(probe), "the probe mail never arrived"
+    assert mails_to(addr, timeout=0) == []
+
+
+# --- configuration changed for one test, and restored ----------------------
+
+def _reload_and_wait():
+    """SIGHUP the master; returns once a whole new generation of workers
+    serves (bounded)."""
+    old = set(worker_pids())
+    n = len(old)
+    os.kill(master_pid(), signal.SIGHUP)
+    assert wait_for(lambda: len(worker_pids()) == n and
+                    old.isdisjoint(worker_pids()), timeout=20), \
+        "the workers were not replaced after SIGHUP"
+    assert wait_for(lambda: request("GET", "/health").status == 200)
+
+
+class configured:
+    """with configured(RATE_LIMIT_FAIL="closed"): the stack's configuration
+    file carries these keys (replacing any earlier line of the same key)
+    until the block ends; then the file is put back byte for byte and the
+    workers are reloaded again, also when the block fails."""
+
+    def __init__(self, **keys):
+        self.keys = keys
+        self.path = os.path.join(STACK, "iam.conf")
+
+    def __enter__(self):
+        with open(self.path) as f:
+            self.original = f.read()
+        lines = [l for l in self.original.splitlines()
+                 if l.split("=", 1)[0].strip() not in self.keys]
+        lines += ["%s = %s" % kv for kv in self.keys.items()]
+        with open(self.path, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        _reload_and_wait()
+        return self
+
+    def __exit__(self, *exc):
+        with open(self.path, "w") as f:
+            f.write(self.original)
+        _reload_and_wait()
+        return False
+
+
+# --- order ------------------------------------------------------------------
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "final: runs after everything else (reads the whole "
+        "run's logs)")
+    config.addinivalue_line(
+        "markers", "destructive: stops services or ends every token; runs "
+        "after every other test")
+    config.addinivalue_line(
+        "markers", "last: runs after every destructive test (takes the "
+        "schema down)")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(session, config, items):
+    """Whatever order the others run in (random, by seed), destructive
+    tests come after them and 'last' tests after those; each group keeps
+    the order it was given."""
+    def rank(item):
+        if item.get_closest_marker("final"):
+            return 3
+        if item.get_closest_marker("last"):
+            return 2
+        if item.get_closest_marker("destructive"):
+            return 1
+        return 0
+    items[:] = sorted(items, key=rank)   # sorted() is stable
+
+
+class default_org_settings:
+    """with default_org_settings(): the default organisation's settings are
+    put back exactly as they were found when the block ends."""
+
+    def __enter__(self):
+        self.saved = psql_value("SELECT settings::text FROM organisations "
+                                "WHERE is_default")
+        return self
+
+    def __exit__(self, *exc):
+        psql_value("UPDATE organisations SET settings = '%s'::jsonb WHERE "
+                   "is_default" % self.saved.replace("'", "''"))
+        assert psql_value("SELECT settings::text FROM organisations WHERE "
+                          "is_default") == self.saved
+        return False
+
+
+def mail_with(addr, needle, timeout=10.0):
+    """The newest message to addr that contains needle (waits, bounded)."""
+    found = wait_for(lambda: [m for m in mails_to(addr, timeout=0)
+                              if needle in m], timeout=timeout)
+    assert found, "no mail to %s with %r" % (addr, needle)
+    return found[-1]
+
+
+class signing_keys_kept:
+    """with signing_keys_kept(): the signing-key table is put back row for
+    row when the block ends (keys minted inside it are removed, dates
+    moved inside it restored) and the workers reload their keyrings."""
+
+    def __enter__(self):
+        self.saved = psql_value("SELECT coalesce(json_agg(k), '[]')::text "
+                                "FROM signing_keys k")
+        return self
+
+    def __exit__(self, *exc):
+        psql_value("BEGIN; DELETE FROM signing_keys; INSERT INTO "
+                   "signing_keys SELECT * FROM json_populate_recordset("
+                   "NULL::signing_keys, '%s'); COMMIT"
+                   % self.saved.replace("'", "''"))
+        assert psql_value("SELECT coalesce(json_agg(k), '[]')::text FROM "
+                          "signing_keys k") == self.saved
+        _reload_and_wait()
+        return False

@@ -3,7 +3,8 @@
 another organisation with a real id (404, never a leak)."""
 import pytest
 
-from conftest import add_member, new_email, new_slug, onboard, request
+from conftest import (add_member, assert_unchanged, db_state, new_email,
+                      new_slug, onboard, request)
 
 # The seeded roles (API.md, "Seeded roles").
 SEEDED = {
@@ -137,7 +138,9 @@ def test_the_table_covers_every_admin_route_in_the_route_table():
 def test_each_route_needs_its_permission(orgs, role, method, path, perm,
                                          body, ok):
     caller = orgs["members"][role]
-    r = caller.call(method, fill(path, orgs["a"]), body_of(body))
+    target, payload = fill(path, orgs["a"]), body_of(body)
+    before = db_state()
+    r = caller.call(method, target, payload)
     if holds(SEEDED[role], perm):
         assert r.status == ok, (role, r.body)
         if ok != 204:
@@ -145,6 +148,9 @@ def test_each_route_needs_its_permission(orgs, role, method, path, perm,
     else:
         assert r.status == 403, (role, r.body)
         assert r.error_code() == "FORBIDDEN"
+        # Nothing anywhere changed: no field, role, session, invitation,
+        # mail, key or revocation.
+        assert_unchanged(before, "%s %s refused to %s" % (method, path, role))
 
 
 @pytest.mark.parametrize("method,path,perm,body,ok",
@@ -155,9 +161,12 @@ def test_another_organisations_owner_gets_404_for_a_real_id(orgs, method,
                                                             path, perm, body,
                                                             ok):
     target = fill(path, orgs["a"])
-    r = orgs["b"].call(method, target, body_of(body))
+    payload = body_of(body)
+    before = db_state()
+    r = orgs["b"].call(method, target, payload)
     assert r.status == 404, r.body
     assert r.error_code() == "NOT_FOUND"
+    assert_unchanged(before, "%s %s by another organisation" % (method, path))
     # And the object is untouched: its own organisation still sees it.
     if "/invitations/" in target:
         mine = [i for i in orgs["a"].call(

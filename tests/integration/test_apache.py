@@ -7,7 +7,6 @@ import os
 import shutil
 import signal
 import subprocess
-import time
 
 import pytest
 
@@ -70,12 +69,14 @@ FcgidProcessTableFile {d}/fcgid/shm
         if os.path.exists(pidfile):
             pid = int(open(pidfile).read())
             os.kill(pid, signal.SIGTERM)
-            for _ in range(100):
+
+            def gone():
                 try:
                     os.kill(pid, 0)
-                    time.sleep(0.1)
+                    return False
                 except ProcessLookupError:
-                    break
+                    return True
+            assert wait_for(gone, timeout=10)
 
 
 def test_apache_serves_health_through_mod_fcgid(apache):

@@ -2,7 +2,8 @@
 import os
 import re
 
-from conftest import log_text, metric_value, metrics, request, worker_pids
+from conftest import (log_cursor, metric_value, metrics, request, wait_log,
+                      worker_pids)
 
 TOKEN = os.environ["METRICS_TOKEN"]
 
@@ -50,13 +51,15 @@ def test_metrics_sum_requests_over_all_workers():
 
 
 def test_access_log_has_request_id_and_never_the_query_string():
+    rid = "trace-me-%d" % os.getpid()
+    cursor = log_cursor()
     r = request("GET", "/nope?token=secret-value-42",
-                headers={"X-Request-Id": "trace-me-123"})
+                headers={"X-Request-Id": rid})
     assert r.status == 404
-    text = log_text()
-    assert "trace-me-123" in text
+    assert r.headers["x-request-id"] == rid
+    text = wait_log(cursor, '"requestId":"%s"' % rid)
     assert "secret-value-42" not in text
-    line = [l for l in text.splitlines() if "trace-me-123" in l][-1]
+    line = [l for l in text.splitlines() if rid in l][-1]
     assert '"event":"http.access"' in line
     assert '"status":404' in line
     assert '"path":"/nope"' in line

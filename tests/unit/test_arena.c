@@ -9,11 +9,15 @@
 #include "arena.h"
 
 static int cleaned;
+static int order[8];
+static size_t norder;
 
 static void
 cleanup_cb(void *p)
 {
 	cleaned += *(int *)p;
+	if (norder < sizeof(order) / sizeof(order[0]))
+		order[norder++] = *(int *)p;
 }
 
 static void
@@ -74,14 +78,25 @@ reset_runs_cleanups_in_reverse_and_reuses(void **state)
 
 	(void)state;
 	cleaned = 0;
+	norder = 0;
 	arena_init(&a, 0);
 	assert_int_equal(arena_defer(&a, cleanup_cb, &one), 0);
 	assert_int_equal(arena_defer(&a, cleanup_cb, &ten), 0);
 	arena_reset(&a);
+	/* Both ran, the one registered last first. */
 	assert_int_equal(cleaned, 11);
+	assert_int_equal(norder, 2);
+	assert_int_equal(order[0], 10);
+	assert_int_equal(order[1], 1);
+	/* A second reset runs nothing again. */
 	arena_reset(&a);
 	assert_int_equal(cleaned, 11);
+	assert_int_equal(norder, 2);
+	/* The arena is usable after a reset and its cleanups are new. */
+	assert_int_equal(arena_defer(&a, cleanup_cb, &one), 0);
 	arena_free(&a);
+	assert_int_equal(cleaned, 12);
+	assert_int_equal(norder, 3);
 }
 
 static void
@@ -142,7 +157,7 @@ last_buffer_grows_in_place_and_a_chunk_is_kept(void **state)
 	struct arena	 a;
 	struct buf	 b;
 	char		*first, big[1000];
-	size_t		 i;
+	size_t		 i, cap, grew = 0, in_place = 0;
 
 	(void)state;
 	arena_init(&a, 0);
@@ -150,16 +165,27 @@ last_buffer_grows_in_place_and_a_chunk_is_kept(void **state)
 	buf_puts(&b, "x");
 	first = b.data;
 	memset(big, 'y', sizeof(big));
-	/* 1000 bytes at a time to 100 kB: the one buffer stays put while
-	 * its chunk has room, and holds everything written. */
-	for (i = 0; i < 100; i++)
+	/* 1000 bytes at a time to 100 kB: the one buffer is the last thing
+	 * in its chunk, so a growth that fits the chunk keeps it where it is;
+	 * it moves only when the chunk runs out. */
+	for (i = 0; i < 100; i++) {
+		cap = b.cap;
 		buf_add(&b, big, sizeof(big));
+		if (b.cap != cap) {
+			grew++;
+			if (b.data == first)
+				in_place++;
+		}
+		first = b.data;
+	}
+	assert_true(grew >= 5);
+	assert_true(in_place >= 1);
+	assert_true(grew - in_place <= 4);
 	assert_false(b.oom);
 	assert_int_equal(b.len, 100001);
 	assert_int_equal(b.data[0], 'x');
 	assert_int_equal(b.data[100000], 'y');
 	assert_int_equal(b.data[b.len], '\0');
-	(void)first;
 	/* An allocation in between: the next growth must copy. */
 	buf_init(&b, &a);
 	buf_puts(&b, "abc");

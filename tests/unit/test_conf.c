@@ -108,21 +108,46 @@ unknown_key_names_file_line_and_key(void **state)
 static void
 bad_values_name_the_key_without_echoing_it(void **state)
 {
-	static const char *const bad[] = { "RATE_MAX = 0\n", "RATE_MAX = x\n",
-	    "RATE_WINDOW_SEC = 5w\n", "RATE_LIMIT_FAIL = maybe\n",
-	    "TRUSTED_PROXIES = 10.0.0.0/99\n", "MAX_BODY_BYTES = 10\n",
-	    "IAM_WORKERS = -1\n", "LOG_LEVEL = loud\n" };
+	/* Each value carries a marker that must not reach the message: a
+	 * value may be a secret (a key, a password inside a URL). */
+	static const struct { const char *key, *value; } bad[] = {
+	    { "RATE_MAX", "0zq7" }, { "RATE_MAX", "xzq7" },
+	    { "RATE_WINDOW_SEC", "5wzq7" }, { "RATE_LIMIT_FAIL", "maybezq7" },
+	    { "TRUSTED_PROXIES", "10.0.0.0/99zq7" },
+	    { "MAX_BODY_BYTES", "10zq7" }, { "IAM_WORKERS", "-1zq7" },
+	    { "LOG_LEVEL", "loudzq7" },
+	    { "SECRET_ENCRYPTION_KEY", "hunter2-not-a-key-zq7" },
+	    { "SECRET_ENCRYPTION_KEY_PREVIOUS", "0001020304zq7" } };
 	struct config	c;
-	char		err[256], text[128];
+	char		err[256], text[256];
 	size_t		i;
 
 	(void)state;
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		snprintf(text, sizeof(text), "DATABASE_URL = a\n%s", bad[i]);
+		snprintf(text, sizeof(text), "DATABASE_URL = a\n%s = %s\n",
+		    bad[i].key, bad[i].value);
+		/* The environment overrides the file: the secret comes from
+		 * the file here. */
+		unsetenv("SECRET_ENCRYPTION_KEY");
+		if (strcmp(bad[i].key, "SECRET_ENCRYPTION_KEY") != 0)
+			strncat(text, "SECRET_ENCRYPTION_KEY = " KEY_HEX "\n",
+			    sizeof(text) - strlen(text) - 1);
 		assert_int_equal(load_text(text, &c, err, sizeof(err)), -1);
-		assert_int_equal(strncmp(err, bad[i], strcspn(bad[i], " ")), 0);
+		setenv("SECRET_ENCRYPTION_KEY", KEY_HEX, 1);
+		/* The message starts with the key and says what is wrong... */
+		assert_int_equal(strncmp(err, bad[i].key, strlen(bad[i].key)),
+		    0);
+		assert_int_equal(err[strlen(bad[i].key)], ':');
 		assert_non_null(strstr(err, "invalid value"));
+		/* ...and carries neither the value nor its marker. */
+		assert_null(strstr(err, bad[i].value));
+		assert_null(strstr(err, "zq7"));
 	}
+	/* A line without '=' (a pasted secret) is not echoed either. */
+	assert_int_equal(load_text("DATABASE_URL = a\nhunter2zq7\n", &c, err,
+	    sizeof(err)), -1);
+	assert_non_null(strstr(err, ":2: expected KEY = value"));
+	assert_null(strstr(err, "zq7"));
 }
 
 static void
