@@ -8,7 +8,7 @@
 #   make asan       the tests against an ASan + UBSan build
 #   make valgrind   the unit tests under valgrind (no leaks allowed)
 #   make bench      wrk through NGINX, beside baselines measured in the same run
-#   make lint       cppcheck and clang-format check
+#   make lint       the layer rules (scripts/layers.sh) and cppcheck
 #   make fuzz       build the libFuzzer drivers (clang) and run each
 #                   FUZZ_SECONDS; exits non-zero when a driver finds a crash
 
@@ -26,31 +26,34 @@ CPPFLAGS += -Iinclude -I$(PG_INC)
 LDFLAGS	+= -pie -Wl,-z,relro,-z,now
 LDLIBS	= -lfcgi -lpq -ljson-c -lmemcached -lscrypt -lcrypto -lcurl
 
-# Layers: transport, handlers, domain, infrastructure.
-CORE	= arena errors parse netaddr conf log crypto metrics method \
-	  ratelimit store store_list jwt keys revoke
-DOMAIN	= perm password audit accounts domain members roles orgs invites \
-	  auditq breach
-SERVER	= $(CORE) $(DOMAIN) router http validate hcommon dispatch worker master \
-	  routes h_ops h_openapi h_auth h_me h_keys h_users h_roles h_org \
-	  h_invites h_audit h_system main
-CTL	= $(CORE) $(DOMAIN) migrate export iamctl
+# The layers are the folders of src/ (README, "Layout"); the object lists
+# come from them.  server/ is the driver, http/ the vocabulary handlers
+# speak, api/ oauth/ pages/ the handlers, domain/ the rules, infra/ what
+# talks to libraries and other processes, tools/ the other programs.
+layer	= $(patsubst src/%.c,$(BUILD)/%.o,$(wildcard src/$(1)/*.c))
 
-SERVER_OBJ = $(SERVER:%=$(BUILD)/%.o)
-CTL_OBJ	= $(CTL:%=$(BUILD)/%.o)
+# What every program links: the rules and the infrastructure, and the
+# two http/ pieces that are plain codecs today (parse, method).
+LIB_OBJ	= $(call layer,domain) $(filter-out $(BUILD)/infra/migrate.o,\
+	  $(call layer,infra)) $(BUILD)/http/parse.o $(BUILD)/http/method.o
+SERVER_OBJ = $(sort $(LIB_OBJ) $(call layer,http) $(call layer,api) \
+	  $(call layer,oauth) $(call layer,pages) $(call layer,server))
+CTL_OBJ	= $(LIB_OBJ) $(BUILD)/infra/migrate.o $(BUILD)/tools/export.o \
+	  $(BUILD)/tools/iamctl.o
+# The mailer holds the outbox and nothing of accounts.
+MAILER_OBJ = $(addprefix $(BUILD)/,infra/arena.o infra/errors.o \
+	  http/parse.o infra/netaddr.o infra/conf.o infra/log.o \
+	  infra/crypto.o infra/metrics.o http/method.o infra/ratelimit.o \
+	  infra/store.o tools/mailer.o)
 
-UNIT	= test_arena test_parse test_json test_netaddr test_conf test_crypto \
-	  test_perm
+UNIT_SRC = $(wildcard tests/unit/test_*.c)
+UNIT	= $(patsubst tests/unit/%.c,%,$(UNIT_SRC))
 UNIT_BIN = $(UNIT:%=$(BUILD)/tests/%)
-
-MAILER	= arena errors parse netaddr conf log crypto metrics method ratelimit \
-	  store mailer
-MAILER_OBJ = $(MAILER:%=$(BUILD)/%.o)
 
 all: $(BIN)/iam-fcgi $(BIN)/iamctl $(BIN)/iam-mailer
 
 $(BUILD)/%.o: src/%.c include/*.h Makefile
-	@mkdir -p $(BUILD)
+	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(CPPFLAGS) -c $< -o $@
 
 $(BIN)/iam-fcgi: $(SERVER_OBJ)
@@ -66,9 +69,8 @@ $(BIN)/iam-mailer: $(MAILER_OBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(MAILER_OBJ) $(LDLIBS)
 
 # Unit tests link the pure parts only.
-UNIT_DEPS = $(BUILD)/arena.o $(BUILD)/parse.o $(BUILD)/netaddr.o \
-	    $(BUILD)/conf.o $(BUILD)/log.o $(BUILD)/crypto.o $(BUILD)/jwt.o \
-	    $(BUILD)/perm.o
+UNIT_DEPS = $(addprefix $(BUILD)/,infra/arena.o http/parse.o infra/netaddr.o \
+	    infra/conf.o infra/log.o infra/crypto.o infra/jwt.o domain/perm.o)
 
 $(BUILD)/tests/%: tests/unit/%.c $(UNIT_DEPS)
 	@mkdir -p $(BUILD)/tests
@@ -120,13 +122,14 @@ bench: deps-test all $(BUILD)/bench/responder
 	@scripts/bench.sh
 
 lint:
+	scripts/layers.sh
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 	    --inline-suppr -Iinclude -I$(PG_INC) --std=c11 src tests/unit
 
 # libFuzzer drivers, one per parser, each run FUZZ_SECONDS from its corpus.
 FUZZ	= json urlencoded cookies bearer path content_type
 FUZZ_SECONDS ?= 10
-FUZZ_SRC = src/arena.c src/parse.c src/netaddr.c
+FUZZ_SRC = src/infra/arena.c src/http/parse.c src/infra/netaddr.c
 
 fuzz:
 	@mkdir -p build/fuzz

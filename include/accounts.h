@@ -13,11 +13,11 @@
 #include "errors.h"
 
 struct arena;
-struct worker;
+struct env;
 
 /* Who is acting, from where.  Caller fields are NULL when anonymous. */
 struct actx {
-	struct worker	*w;
+	struct env	*w;
 	struct arena	*a;
 	const char	*ip;
 	const char	*ua;

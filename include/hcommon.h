@@ -18,13 +18,6 @@ enum iam_err	 hc_fail(struct req *r, const struct actx *x, enum iam_err e);
 /* Calls fn for the caller of r and answers 204, or fails as hc_fail. */
 enum iam_err	 hc_empty(struct req *r, enum iam_err (*fn)(struct actx *));
 
-/*
- * The central permission check of a route with a permission or
- * R_SYSTEM, against the caller's roles as the database holds them now.
- * Fills r->perms, r->email, r->system_admin.  IAM_OK or the error.
- */
-enum iam_err	 hc_authorise(struct req *r, const struct route *rt);
-
 /* page (from 1) and limit (1-100, default 50) from the query; a bad one
  * is answered (VALIDATION_ERROR naming it) and its error returned. */
 struct page {

@@ -14,7 +14,7 @@
 #include "parse.h"
 #include "router.h"
 
-struct worker;
+struct env;
 
 /* Where a request comes from and its response goes: FastCGI or CGI. */
 struct io {
@@ -33,7 +33,7 @@ struct hdr {
 
 struct req {
 	struct arena	*a;
-	struct worker	*w;		/* borrowed */
+	struct env	*w;		/* borrowed */
 	struct io	*io;		/* borrowed */
 
 	enum method	 method;
@@ -101,6 +101,8 @@ void	 resp_text(struct req *, int status, const char *ctype,
 	    const char *text, size_t len);
 /* 204 No Content. */
 void	 resp_empty(struct req *, int status);
+/* Allow: the methods of the mask allow, in a fixed order. */
+void	 resp_allow(struct req *, unsigned allow);
 
 /* Writes status line, headers and body through io.  0 or -1. */
 int	 http_write(struct req *);

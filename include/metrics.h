@@ -10,7 +10,6 @@
 #include <stdint.h>
 
 struct buf;
-struct route;
 
 enum metric_event {
 	EV_LOGIN_OK,
@@ -35,8 +34,9 @@ int	 metrics_init(size_t nroutes);
 void	 metrics_request(size_t route, int status, uint64_t usec);
 void	 metrics_event(enum metric_event);
 void	 metrics_workers(int64_t alive);
-/* Renders the Prometheus text exposition into b. */
-void	 metrics_render(struct buf *b, const struct route *rt,
-	    size_t nrt);
+/* Renders the Prometheus text exposition into b; labels[i] is route i's
+ * label set (method="GET",route="/health"). */
+void	 metrics_render(struct buf *b, const char *const *labels,
+	    size_t nlabels);
 
 #endif

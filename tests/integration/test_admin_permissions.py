@@ -121,7 +121,7 @@ def test_the_table_covers_every_admin_route_in_the_route_table():
     import os
     import re
     from conftest import ROOT
-    src = open(os.path.join(ROOT, "src", "routes.c")).read()
+    src = open(os.path.join(ROOT, "src", "server", "routes.c")).read()
     found = set()
     for m, p, perm in re.findall(
             r'\{ M_(\w+), "(/v1/admin/[^"]*)",\s*\w+,\s*\w+,\s*"([^"]+)"', src):

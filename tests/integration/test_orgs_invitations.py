@@ -425,7 +425,7 @@ def test_openapi_describes_exactly_the_route_table():
         for method, op in item.items():
             served.add((method.upper(), path, op.get("x-permission")))
             assert op["summary"] and op["responses"]
-    src = open(os.path.join(ROOT, "src", "routes.c")).read()
+    src = open(os.path.join(ROOT, "src", "server", "routes.c")).read()
     table = set()
     for m, p, perm in re.findall(
             r'\{ M_(\w+), "([^"]+)",\s*\w+,\s*[\w |]+,\s*(NULL|"[^"]+")', src):

@@ -7,7 +7,7 @@
 
 #include "accounts.h"
 #include "store.h"
-#include "worker.h"
+#include "env.h"
 
 /* "auth.login" → "auth" */
 static const char *

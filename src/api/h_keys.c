@@ -7,14 +7,14 @@
 #include "handlers.h"
 #include "http.h"
 #include "keys.h"
-#include "worker.h"
+#include "env.h"
 
 enum iam_err
 keys_jwks(struct req *r)
 {
-	struct worker	*w = r->w;
+	struct env	*w = r->w;
 
-	if (worker_sync(w, time(NULL)) == -1 &&
+	if (env_sync(w, time(NULL)) == -1 &&
 	    w->keys.jwks == NULL)
 		return IAM_E_SERVICE_UNAVAILABLE;
 	if (w->keys.jwks == NULL)

@@ -2,7 +2,8 @@
  * dispatch.c: the one path every request takes.  The order is fixed:
  * parse the request, find its route, count it against its rate buckets,
  * read and check the body, answer 404/405, enforce the route's access
- * flags (deny by default), run the handler, write, count, log, free.
+ * flags (deny by default, guard.c), run the handler, write, count, log,
+ * free.  CORS is cors.c's.
  * Handlers fail closed: the answer is an error until a handler sets one.
  */
 #include <stdio.h>
@@ -10,10 +11,8 @@
 #include <time.h>
 
 #include "conf.h"
-#include "hcommon.h"
+#include "guard.h"
 #include "http.h"
-#include "jwt.h"
-#include "keys.h"
 #include "log.h"
 #include "metrics.h"
 #include "ratelimit.h"
@@ -109,147 +108,6 @@ rate_check(struct req *r, unsigned flags)
 	return 0;
 }
 
-/*
- * CORS for the browser admin console: only origins listed in
- * ADMIN_WEB_ORIGIN, only under /v1/, echoed (never "*") with credentials.
- */
-static int
-origin_allowed(const struct req *r)
-{
-	const char	*list = r->w->cfg->admin_web_origin, *p, *c;
-	size_t		 n, ol;
-
-	if (r->origin == NULL || strncmp(r->path, "/v1/", 4) != 0 ||
-	    list[0] == '\0')
-		return 0;
-	ol = strlen(r->origin);
-	for (p = list; *p != '\0'; p = c + 1) {
-		while (*p == ' ')
-			p++;
-		c = strchr(p, ',');
-		n = c ? (size_t)(c - p) : strlen(p);
-		while (n > 0 && p[n - 1] == ' ')
-			n--;
-		if (n == ol && strncmp(p, r->origin, n) == 0)
-			return 1;
-		if (c == NULL)
-			break;
-	}
-	return 0;
-}
-
-static void
-cors_headers(struct req *r)
-{
-	resp_header(r, "Access-Control-Allow-Origin", r->origin);
-	resp_header(r, "Access-Control-Allow-Credentials", "true");
-	resp_header(r, "Access-Control-Expose-Headers", "X-Request-Id, "
-	    "RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, "
-	    "Retry-After");
-}
-
-static void allow_header(struct req *, unsigned);
-
-/* A preflight: 204 with what may follow, or 403 for another origin. */
-static void
-preflight(struct req *r, unsigned allow, int allowed)
-{
-	if (!allowed) {
-		resp_error(r, IAM_E_FORBIDDEN, "Origin not allowed", NULL);
-		return;
-	}
-	resp_empty(r, 204);
-	allow_header(r, allow);
-	resp_header(r, "Access-Control-Allow-Methods",
-	    r->hdrs[r->nhdrs - 1].val);
-	resp_header(r, "Access-Control-Allow-Headers",
-	    "Authorization, Content-Type, X-CSRF-Token, X-Request-Id");
-	resp_header(r, "Access-Control-Max-Age", "600");
-}
-
-static const char *
-claim(json_object *c, const char *key)
-{
-	json_object	*v;
-
-	if (!json_object_object_get_ex(c, key, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
-/*
- * Verifies the bearer token: IAM_OK with r->user_id etc. set, or the
- * contract's 401.  A token signed by a key this worker has not loaded yet
- * makes it reload its keyring once before deciding.
- */
-static enum iam_err
-authenticate(struct req *r)
-{
-	struct worker		*w = r->w;
-	const struct config	*cfg = w->cfg;
-	const char		*tok;
-	size_t			 len;
-	json_object		*c;
-	enum jwt_result		 rc;
-	time_t			 now = time(NULL);
-
-	switch (parse_bearer(r->authorization, &tok, &len)) {
-	case 0:
-		return IAM_E_UNAUTHORIZED;
-	case -1:
-		return IAM_E_INVALID_TOKEN;
-	}
-	(void)worker_sync(w, now);
-	rc = jwt_verify(r->a, tok, len, keys_find, &w->keys, cfg->issuer_url,
-	    cfg->jwt_audience, now, 30, &c);
-	if (rc == JWT_UNKNOWN_KID &&
-	    keys_refresh(&w->keys, &w->db, cfg, now, 1) == 0)
-		rc = jwt_verify(r->a, tok, len, keys_find, &w->keys,
-		    cfg->issuer_url, cfg->jwt_audience, now, 30, &c);
-	switch (rc) {
-	case JWT_OK:
-		break;
-	case JWT_EXPIRED:
-		return IAM_E_TOKEN_EXPIRED;
-	case JWT_ERROR:
-		return IAM_E_INTERNAL;
-	default:
-		log_kv(LOG_WARN, "security.bad_token", "requestId", r->id,
-		    "ip", r->ip, LOG_END);
-		return IAM_E_INVALID_TOKEN;
-	}
-	r->user_id = claim(c, "sub");
-	r->org_id = claim(c, "org");
-	r->sid = claim(c, "sid");
-	r->iat = json_object_get_int64(json_object_object_get(c, "iat"));
-	if (r->user_id == NULL || !uuid_valid(r->user_id))
-		return IAM_E_INVALID_TOKEN;
-	if (revoke_voids(&w->revoked, r->org_id, r->user_id, r->iat)) {
-		log_kv(LOG_WARN, "security.revoked_token", "requestId", r->id,
-		    "ip", r->ip, LOG_END);
-		return IAM_E_INVALID_TOKEN;
-	}
-	return IAM_OK;
-}
-
-static void
-allow_header(struct req *r, unsigned allow)
-{
-	static const enum method order[] = { M_GET, M_HEAD, M_POST, M_PUT,
-	    M_PATCH, M_DELETE, M_OPTIONS };
-	struct buf	b;
-	size_t		i;
-
-	buf_init(&b, r->a);
-	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++)
-		if (allow & order[i])
-			buf_printf(&b, "%s%s", b.len ? ", " : "",
-			    method_name(order[i]));
-	if (!b.oom)
-		resp_header(r, "Allow", b.data);
-}
-
 static void
 access_log(struct req *r, uint64_t usec)
 {
@@ -298,13 +156,13 @@ answer(struct req *r)
 	flags = idx >= 0 ? routes[idx].flags : 0;
 	if (idx >= 0)
 		r->route = idx;
-	if ((cors = origin_allowed(r)))
+	if ((cors = cors_allowed(r)))
 		cors_headers(r);
 	if (!rate_check(r, flags))
 		return;
 	if (r->method == M_OPTIONS && idx == -2 && r->origin != NULL &&
 	    req_param(r, "HTTP_ACCESS_CONTROL_REQUEST_METHOD") != NULL) {
-		preflight(r, allow, cors);
+		cors_preflight(r, allow, cors);
 		return;
 	}
 	if ((e = http_body(r, &msg)) != IAM_OK) {
@@ -316,7 +174,7 @@ answer(struct req *r)
 		return;
 	}
 	if (idx == -2) {
-		allow_header(r, allow);
+		resp_allow(r, allow);
 		resp_error(r, IAM_E_METHOD_NOT_ALLOWED, NULL, NULL);
 		return;
 	}
@@ -325,14 +183,14 @@ answer(struct req *r)
 	/* Deny by default: a route that is not public needs a caller. */
 	if (!(rt->flags & R_PUBLIC) || ((rt->flags & R_AUTH_OPTIONAL) &&
 	    r->authorization != NULL)) {
-		if ((e = authenticate(r)) != IAM_OK) {
+		if ((e = guard_bearer(r)) != IAM_OK) {
 			resp_error(r, e, NULL, NULL);
 			return;
 		}
 	}
 	/* Permissions: from the database as it is now, not from the token. */
 	if ((rt->perm != NULL || (rt->flags & R_SYSTEM)) &&
-	    (e = hc_authorise(r, rt)) != IAM_OK) {
+	    (e = guard_permission(r, rt)) != IAM_OK) {
 		resp_error(r, e, NULL, NULL);
 		return;
 	}
@@ -354,7 +212,7 @@ answer(struct req *r)
 }
 
 void
-dispatch(struct worker *w, struct io *io)
+dispatch(struct env *w, struct io *io)
 {
 	struct req	r;
 	uint64_t	t0 = now_us(), dt;

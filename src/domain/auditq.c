@@ -8,7 +8,7 @@
 #include "admin.h"
 #include "domain.h"
 #include "parse.h"
-#include "worker.h"
+#include "env.h"
 
 enum iam_err
 auditq_list(struct actx *x, const struct audit_query *aq, struct listq *lq)

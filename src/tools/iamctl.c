@@ -23,7 +23,7 @@
 #include "store.h"
 #include "migrate.h"
 #include "parse.h"
-#include "worker.h"
+#include "env.h"
 
 static const char *confpath;
 
@@ -228,7 +228,7 @@ cmd_config(int argc, char *argv[])
  * permission, in organisation org (may be NULL). */
 struct op {
 	struct config	cfg;
-	struct worker	w;
+	struct env	w;
 	struct actx	x;
 };
 

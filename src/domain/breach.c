@@ -13,7 +13,7 @@
 #include "domain.h"
 #include "keys.h"
 #include "log.h"
-#include "worker.h"
+#include "env.h"
 
 static int64_t
 affected(PGresult *r)
@@ -113,7 +113,7 @@ breach_force_reset(struct actx *x, int64_t *n)
 enum iam_err
 breach_rotate_signing(struct actx *x, int64_t *n)
 {
-	struct worker	*w = x->w;
+	struct env	*w = x->w;
 	long		 k;
 
 	if (keys_withdraw(&w->db, w->cfg, time(NULL), &k) == -1)
@@ -129,7 +129,7 @@ breach_rotate_signing(struct actx *x, int64_t *n)
 enum iam_err
 breach_rotate_encryption(struct actx *x, int64_t *n)
 {
-	struct worker	*w = x->w;
+	struct env	*w = x->w;
 	long		 done, bad;
 	json_object	*d;
 

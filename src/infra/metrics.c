@@ -9,7 +9,6 @@
 
 #include "arena.h"
 #include "metrics.h"
-#include "router.h"
 
 static const int codes[] = { 200, 201, 202, 204, 301, 302, 303, 304, 400,
 	401, 403, 404, 405, 409, 413, 415, 429, 500, 502, 503, 0 };
@@ -107,7 +106,7 @@ metrics_workers(int64_t alive)
 }
 
 void
-metrics_render(struct buf *b, const struct route *rt, size_t nrt)
+metrics_render(struct buf *b, const char *const *labels, size_t nrt)
 {
 	size_t		 r, c;
 	uint64_t	 v, cum = 0;
@@ -118,13 +117,12 @@ metrics_render(struct buf *b, const struct route *rt, size_t nrt)
 	buf_puts(b, "# HELP iam_http_requests_total Requests by route and "
 	    "status.\n# TYPE iam_http_requests_total counter\n");
 	for (r = 0; r <= nrt && r <= m->nroutes; r++) {
-		pat = r < nrt ? rt[r].pattern : "(unmatched)";
 		for (c = 0; c < NCODES; c++) {
 			if ((v = get(&m->req[r * NCODES + c])) == 0)
 				continue;
-			buf_printf(b, "iam_http_requests_total{method=\"%s\","
-			    "route=\"%s\",code=\"", r < nrt ?
-			    method_name(rt[r].method) : "", pat);
+			buf_printf(b, "iam_http_requests_total{%s,code=\"",
+			    r < nrt ? labels[r] :
+			    "method=\"\",route=\"(unmatched)\"");
 			if (codes[c] != 0)
 				buf_printf(b, "%d", codes[c]);
 			else

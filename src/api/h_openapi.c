@@ -10,7 +10,7 @@
 #include "handlers.h"
 #include "http.h"
 #include "router.h"
-#include "worker.h"
+#include "env.h"
 
 static char	*doc;		/* built on first use, kept */
 static size_t	 doclen;
@@ -158,7 +158,7 @@ error_schema(void)
 }
 
 static int
-build(struct worker *w)
+build(struct env *w)
 {
 	struct arena	 a;
 	json_object	*root, *info, *paths, *item, *params, *srv, *comp, *o;

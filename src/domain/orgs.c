@@ -12,7 +12,7 @@
 #include "conf.h"
 #include "domain.h"
 #include "parse.h"
-#include "worker.h"
+#include "env.h"
 
 static const char *const modes[] = { "open", "invite", "closed" };
 

@@ -64,28 +64,6 @@ hc_empty(struct req *r, enum iam_err (*fn)(struct actx *))
 	return IAM_OK;
 }
 
-enum iam_err
-hc_authorise(struct req *r, const struct route *rt)
-{
-	struct actx	x;
-	struct caller	c;
-	enum iam_err	e;
-
-	hc_actx(&x, r);
-	if ((e = acct_caller(&x, &c)) != IAM_OK)
-		return e;
-	r->perms = c.perms;
-	r->email = c.email;
-	r->system_admin = c.system_admin;
-	if (((rt->flags & R_SYSTEM) && !c.system_admin) ||
-	    (rt->perm != NULL && !perm_has(c.perms, rt->perm))) {
-		log_kv(LOG_WARN, "security.forbidden", "requestId", r->id,
-		    "user", r->user_id, "route", rt->pattern, LOG_END);
-		return IAM_E_FORBIDDEN;
-	}
-	return IAM_OK;
-}
-
 const char *
 hc_query(struct req *r, const char *name)
 {

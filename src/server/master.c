@@ -61,7 +61,7 @@ count_alive(void)
 static void
 spawn(struct slot *s, const struct config *cfg, const sigset_t *oldmask)
 {
-	struct worker	w;
+	struct env	w;
 	pid_t		pid, ppid = getpid();
 	int		rc;
 
@@ -80,10 +80,10 @@ spawn(struct slot *s, const struct config *cfg, const sigset_t *oldmask)
 		signal(SIGCHLD, SIG_DFL);
 		sigprocmask(SIG_SETMASK, oldmask, NULL);
 		log_init(cfg->log_level, "worker");
-		if (worker_init(&w, cfg, 1) == -1)
+		if (env_init(&w, cfg, 1) == -1)
 			_exit(1);
 		rc = worker_loop(&w, 0);
-		worker_free(&w);
+		env_free(&w);
 		_exit(rc);
 	}
 	s->pid = pid;

@@ -9,7 +9,7 @@
 #include "admin.h"
 #include "domain.h"
 #include "perm.h"
-#include "worker.h"
+#include "env.h"
 
 static int
 slug_valid(const char *s)

@@ -15,7 +15,7 @@
 #include "domain.h"
 #include "parse.h"
 #include "perm.h"
-#include "worker.h"
+#include "env.h"
 
 static const char *const statuses[] = { "active", "inactive", "suspended",
 	NULL };

@@ -11,7 +11,7 @@
 #include "conf.h"
 #include "domain.h"
 #include "perm.h"
-#include "worker.h"
+#include "env.h"
 
 enum iam_err
 invite_list(struct actx *x, struct listq *lq)

@@ -33,7 +33,7 @@ int
 main(int argc, char *argv[])
 {
 	struct config	 cfg;
-	struct worker	 w;
+	struct env	 w;
 	const char	*path = NULL;
 	char		 err[512];
 	int		 ch, check = 0, rc;
@@ -85,19 +85,19 @@ main(int argc, char *argv[])
 			return 2;
 		}
 		log_init(cfg.log_level, "cgi");
-		if (worker_init(&w, &cfg, 0) == -1)
+		if (env_init(&w, &cfg, 0) == -1)
 			return 1;
 		rc = worker_cgi(&w);
-		worker_free(&w);
+		env_free(&w);
 		conf_free(&cfg);
 		return rc;
 	}
 	if (cfg.workers == 0) {
 		log_init(cfg.log_level, "worker");
-		if (worker_init(&w, &cfg, 1) == -1)
+		if (env_init(&w, &cfg, 1) == -1)
 			return 1;
 		rc = worker_loop(&w, 0);
-		worker_free(&w);
+		env_free(&w);
 		conf_free(&cfg);
 		return rc;
 	}

@@ -1,6 +1,6 @@
 /*
- * worker.c: a worker process.  Init once (connections, arena), then the
- * accept loop of one shape: accept, dispatch, finish.  SIGTERM is blocked
+ * worker.c: a worker process's accept loop, of one shape: accept,
+ * dispatch, finish (its state is set up once by env_init, infra/env.c).  SIGTERM is blocked
  * while a request is served, so a request in flight always completes; it
  * interrupts only the wait for the next request.
  */
@@ -23,62 +23,6 @@
 extern char	**environ;
 
 volatile sig_atomic_t	worker_stop;
-
-int
-worker_init(struct worker *w, const struct config *cfg, int connect_db)
-{
-	unsigned char	 rnd[8];
-	char		*hex;
-
-	memset(w, 0, sizeof(*w));
-	w->cfg = cfg;
-	/*
-	 * A fixed mmap threshold: scrypt's 128 * N * r byte buffer is then
-	 * always its own mapping, returned to the kernel when freed.  (glibc's
-	 * dynamic threshold would otherwise grow past it after the first hash
-	 * and keep those pages resident in every worker.)
-	 */
-	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
-	/* A request may use at most 64 times its body limit in memory. */
-	arena_init(&w->arena, (size_t)cfg->max_body_bytes * 64);
-	if (crypto_random(rnd, sizeof(rnd)) == -1 ||
-	    (hex = hex_encode(&w->arena, rnd, sizeof(rnd))) == NULL)
-		return -1;
-	snprintf(w->rid_prefix, sizeof(w->rid_prefix), "%s", hex);
-	arena_reset(&w->arena);
-	if (rl_open(&w->rl, cfg) == -1) {
-		log_kv(LOG_ERROR, "ratelimit.open_failed", LOG_END);
-		return -1;
-	}
-	store_init(&w->db, cfg);
-	/* The hash unknown emails are checked against, so that they cost
-	 * what known ones do. */
-	if (crypto_random(rnd, sizeof(rnd)) == -1 ||
-	    crypto_password_hash((const char *)w->rid_prefix,
-	    (uint64_t)cfg->scrypt_n, (uint32_t)cfg->scrypt_r,
-	    (uint32_t)cfg->scrypt_p, w->dummy_hash) == -1)
-		return -1;
-	if (connect_db && store_ready(&w->db) == 1)
-		(void)keys_refresh(&w->keys, &w->db, cfg, time(NULL), 0);
-	return 0;
-}
-
-void
-worker_free(struct worker *w)
-{
-	keys_free(&w->keys);
-	revoke_free(&w->revoked);
-	store_close(&w->db);
-	rl_close(&w->rl);
-	arena_free(&w->arena);
-}
-
-void
-worker_request_id(struct worker *w, char *buf, size_t len)
-{
-	snprintf(buf, len, "%s-%llx", w->rid_prefix,
-	    (unsigned long long)w->served);
-}
 
 static long
 fcgx_read(void *ctx, char *buf, size_t n)
@@ -109,7 +53,7 @@ on_term(int sig)
 }
 
 int
-worker_loop(struct worker *w, int fd)
+worker_loop(struct env *w, int fd)
 {
 	FCGX_Request		fr;
 	struct io		io;
@@ -178,7 +122,7 @@ cgi_write(void *ctx, const char *buf, size_t n)
 }
 
 int
-worker_cgi(struct worker *w)
+worker_cgi(struct env *w)
 {
 	struct io	io;
 
@@ -188,17 +132,4 @@ worker_cgi(struct worker *w)
 	io.write = cgi_write;
 	dispatch(w, &io);
 	return fflush(stdout) == 0 ? 0 : 1;
-}
-
-int
-worker_sync(struct worker *w, time_t now)
-{
-	int64_t	maxage = w->cfg->jwt_expires_in + 60;
-
-	if (store_notified(&w->db)) {
-		w->keys.loaded = 0;
-		(void)revoke_refresh(&w->revoked, &w->db, maxage, now, 1);
-	} else
-		(void)revoke_refresh(&w->revoked, &w->db, maxage, now, 0);
-	return keys_refresh(&w->keys, &w->db, w->cfg, now, 0);
 }

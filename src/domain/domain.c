@@ -8,7 +8,7 @@
 #include <time.h>
 
 #include "domain.h"
-#include "worker.h"
+#include "env.h"
 
 enum iam_err
 dom_audit(struct actx *x, const char *action, const char *target_type,

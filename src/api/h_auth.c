@@ -7,7 +7,7 @@
 #include "handlers.h"
 #include "hcommon.h"
 #include "validate.h"
-#include "worker.h"
+#include "env.h"
 
 #define NF(spec)	(sizeof(spec) / sizeof(spec[0]))
 

@@ -11,7 +11,7 @@
 #include "accounts.h"
 #include "conf.h"
 #include "parse.h"
-#include "worker.h"
+#include "env.h"
 
 static const char *const common[] = {
 	"password", "password1", "password12", "password123", "password1234",

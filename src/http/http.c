@@ -14,7 +14,7 @@
 #include "conf.h"
 #include "http.h"
 #include "netaddr.h"
-#include "worker.h"
+#include "env.h"
 
 #define MAX_QUERY_PAIRS		64
 #define MAX_FORM_PAIRS		64
@@ -48,7 +48,7 @@ http_parse(struct req *r)
 	if (request_id_sane(rid))
 		snprintf(r->id, sizeof(r->id), "%s", rid);
 	else
-		worker_request_id(r->w, r->id, sizeof(r->id));
+		env_request_id(r->w, r->id, sizeof(r->id));
 
 	if ((ipbuf = arena_alloc(r->a, 64)) == NULL)
 		return IAM_E_INTERNAL;
@@ -334,4 +334,22 @@ http_write(struct req *r)
 	    r->status != 204)
 		rc = r->io->write(r->io->ctx, r->body.data, r->body.len);
 	return rc;
+}
+
+/* The Allow header listing the methods of allow (a mask). */
+void
+resp_allow(struct req *r, unsigned allow)
+{
+	static const enum method order[] = { M_GET, M_HEAD, M_POST, M_PUT,
+	    M_PATCH, M_DELETE, M_OPTIONS };
+	struct buf	b;
+	size_t		i;
+
+	buf_init(&b, r->a);
+	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++)
+		if (allow & order[i])
+			buf_printf(&b, "%s%s", b.len ? ", " : "",
+			    method_name(order[i]));
+	if (!b.oom)
+		resp_header(r, "Allow", b.data);
 }

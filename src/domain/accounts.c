@@ -19,7 +19,7 @@
 #include "parse.h"
 #include "perm.h"
 #include "store.h"
-#include "worker.h"
+#include "env.h"
 
 static const char *const registration_modes[] = { "open", "invite",
 	"closed" };
@@ -169,7 +169,7 @@ static enum iam_err
 access_token(struct actx *x, const char *user_id, const char *org_id,
     const char *sid, const char *roles, struct tokens *t)
 {
-	struct worker		*w = x->w;
+	struct env		*w = x->w;
 	const struct jwt_key	*k;
 	json_object		*c;
 	unsigned char		 jti[16];
@@ -407,7 +407,7 @@ out:
  * with the current parameters; its answer means nothing.
  */
 static void
-dummy_verify(struct worker *w, const char *pw)
+dummy_verify(struct env *w, const char *pw)
 {
 	int	burnt = dom_password_verify(w->dummy_hash, pw);
 
@@ -528,7 +528,7 @@ enum iam_err
 acct_login(struct actx *x, const char *email, const char *password,
     struct tokens *t)
 {
-	struct worker		*w = x->w;
+	struct env		*w = x->w;
 	const struct config	*c = w->cfg;
 	const char		*p[2];
 	char			*uid, *org, *hash, *status, *ostatus, *stored;

@@ -13,7 +13,7 @@
 #include "http.h"
 #include "metrics.h"
 #include "netaddr.h"
-#include "worker.h"
+#include "env.h"
 
 static json_object *
 timestamp(void)
@@ -108,12 +108,21 @@ metrics_allowed(struct req *r)
 enum iam_err
 ops_metrics(struct req *r)
 {
-	struct buf	b;
+	struct buf	 b;
+	const char	**labels;
+	size_t		 i;
 
 	if (!metrics_allowed(r))
 		return IAM_E_FORBIDDEN;
+	if ((labels = arena_alloc(r->a, (nroutes + 1) * sizeof(*labels))) ==
+	    NULL)
+		return IAM_E_INTERNAL;
+	for (i = 0; i < nroutes; i++)
+		if ((labels[i] = arena_printf(r->a, "method=\"%s\",route=\"%s\"",
+		    method_name(routes[i].method), routes[i].pattern)) == NULL)
+			return IAM_E_INTERNAL;
 	buf_init(&b, r->a);
-	metrics_render(&b, routes, nroutes);
+	metrics_render(&b, labels, nroutes);
 	if (b.oom)
 		return IAM_E_INTERNAL;
 	resp_text(r, 200, "text/plain; version=0.0.4; charset=utf-8", b.data,
