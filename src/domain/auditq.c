@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "admin.h"
-#include "domain.h"
+#include "dom.h"
 #include "parse.h"
 #include "env.h"
 

@@ -10,7 +10,7 @@
 #include <time.h>
 
 #include "admin.h"
-#include "domain.h"
+#include "dom.h"
 #include "keys.h"
 #include "log.h"
 #include "env.h"

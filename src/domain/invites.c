@@ -9,7 +9,7 @@
 
 #include "admin.h"
 #include "conf.h"
-#include "domain.h"
+#include "dom.h"
 #include "perm.h"
 #include "env.h"
 

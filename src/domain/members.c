@@ -12,7 +12,7 @@
 
 #include "admin.h"
 #include "conf.h"
-#include "domain.h"
+#include "dom.h"
 #include "parse.h"
 #include "perm.h"
 #include "env.h"

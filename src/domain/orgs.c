@@ -10,7 +10,7 @@
 
 #include "admin.h"
 #include "conf.h"
-#include "domain.h"
+#include "dom.h"
 #include "parse.h"
 #include "env.h"
 

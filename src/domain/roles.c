@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "admin.h"
-#include "domain.h"
+#include "dom.h"
 #include "perm.h"
 #include "env.h"
 

@@ -3,6 +3,10 @@
  * UTF-8, percent-encoding, query strings and forms, cookies, the
  * Authorization header, paths, request ids, durations and content types.
  * Each takes lengths explicitly and never reads past them.
+ * One file because they share the low-level scanners (UTF-8,
+ * percent-decoding, token characters), each fuzzed through them; the codecs
+ * (base64url, hex, UUID, RFC 3339, integers) are due to leave for
+ * infra/text.c.
  */
 #include <ctype.h>
 #include <errno.h>

@@ -3,6 +3,9 @@
  * Statements are prepared when a connection is made; a failed statement
  * whose connection is gone drops the connection, and the next request
  * reconnects, so workers survive a database restart on their own.
+ * One file because the statement table is data (like routes.c): every
+ * statement of the program in one enum-indexed table; the areas'
+ * statements are due to move to store_<area>.c with typed loaders.
  */
 #include <stdio.h>
 #include <string.h>

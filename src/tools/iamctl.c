@@ -16,7 +16,7 @@
 
 #include "admin.h"
 #include "conf.h"
-#include "domain.h"
+#include "dom.h"
 #include "export.h"
 #include "keys.h"
 #include "log.h"

@@ -6,7 +6,7 @@ import time
 import pytest
 
 from conftest import (add_member, iamctl, new_email, onboard, psql,
-                      psql_value)
+                      psql_value, register)
 
 
 @pytest.fixture(scope="module")
@@ -75,11 +75,14 @@ def test_filters_and_one_entry(org):
 
 
 def test_the_log_is_append_only_in_the_database():
-    p = psql("UPDATE audit_log SET action = 'x' WHERE id = 1",
+    register()      # at least one row, whatever ran before
+    p = psql("UPDATE audit_log SET action = 'x' WHERE id = "
+             "(SELECT max(id) FROM audit_log)",
              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     _, err = p.communicate(timeout=30)
     assert p.returncode != 0 and "append-only" in err
-    p = psql("DELETE FROM audit_log WHERE id = 1",
+    p = psql("DELETE FROM audit_log WHERE id = (SELECT max(id) FROM "
+             "audit_log)",
              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     _, err = p.communicate(timeout=30)
     assert p.returncode != 0 and "append-only" in err

@@ -1,10 +1,11 @@
 /*
- * domain.h: helpers the domain files (accounts.c, members.c, roles.c,
- * orgs.c, invites.c, auditq.c, breach.c) share.  Not for handlers.
+ * dom.h: what the domain files share (dom.c, and the signing-in files
+ * login.c, sessions.c, tokens.c, email.c, self.c, users.c).  Not for
+ * handlers: they see the domain through accounts.h and admin.h.
  * Everything returned lives in the actx's arena unless said otherwise.
  */
-#ifndef IAM_DOMAIN_H
-#define IAM_DOMAIN_H
+#ifndef IAM_DOM_H
+#define IAM_DOM_H
 
 #include <json-c/json.h>
 #include <libpq-fe.h>
@@ -55,7 +56,17 @@ enum iam_err	 dom_start_session(struct actx *, const char *uid,
 		    struct tokens *);
 void		 dom_put(void *json_object);
 
-/* domain.c */
+/* tokens.c: an access token (t->access, t->expires_in) for uid's
+ * session sid with roles (comma list), and a refresh token of the session
+ * (t->refresh; its row id in *new_id when asked), in the open tx. */
+enum iam_err	 dom_access_token(struct actx *, const char *uid,
+		    const char *org, const char *sid, const char *roles,
+		    struct tokens *);
+enum iam_err	 dom_refresh_token(struct actx *, const char *uid,
+		    const char *sid, const char *family, const char *parent,
+		    int64_t expires, struct tokens *, char **new_id);
+
+/* dom.c */
 /* Audits a successful action of the caller (open tx): IAM_OK or 503. */
 enum iam_err	 dom_audit(struct actx *, const char *action,
 		    const char *target_type, const char *target_id,

@@ -1,0 +1,200 @@
+/*
+ * login.c: registration, and the password step of a sign-in: the same
+ * cost for known, unknown and password-less addresses, lockout, and the
+ * throttle of unknown addresses.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "accounts.h"
+#include "conf.h"
+#include "crypto.h"
+#include "dom.h"
+#include "env.h"
+#include "jwt.h"
+#include "log.h"
+#include "metrics.h"
+#include "parse.h"
+#include "perm.h"
+#include "store.h"
+
+static const char *const registration_modes[] = { "open", "invite",
+	"closed" };
+
+enum iam_err
+acct_register(struct actx *x, const char *email, const char *password,
+    const char *first, const char *last, char **user_id)
+{
+	const char	*p[3], *why;
+	char		*hash;
+	PGresult	*r;
+	enum iam_err	 e;
+	char		*org;
+	struct pwpolicy	 pol;
+
+	if ((e = acct_org_policy(x, NULL, &pol)) != IAM_OK)
+		return e;
+	if ((e = password_policy(x, &pol, password, email, &why)) != IAM_OK)
+		return dom_field(x, e, "password", why);
+	p[0] = registration_modes[x->w->cfg->registration_mode];
+	if ((r = store_exec(&x->w->db, STMT_ORG_DEFAULT, 1, p)) == NULL)
+		return IAM_E_SERVICE_UNAVAILABLE;
+	if (PQntuples(r) != 1 || strcmp(PQgetvalue(r, 0, 4), "open") != 0 ||
+	    strcmp(PQgetvalue(r, 0, 3), "active") != 0) {
+		PQclear(r);
+		return IAM_E_REGISTRATION_CLOSED;
+	}
+	org = arena_strdup(x->a, PQgetvalue(r, 0, 0));
+	PQclear(r);
+	if ((hash = dom_hash_password(x, password)) == NULL)
+		return IAM_E_INTERNAL;
+	if ((e = dom_begin(x)) != IAM_OK)
+		return e;
+	if ((e = dom_user_insert(x, org, email, hash, first, last, "user",
+	    user_id)) != IAM_OK ||
+	    (e = dom_token_mail(x, *user_id, email, "verify")) != IAM_OK)
+		goto out;
+	if (audit(x, "user.register", 1, *user_id, email, "user", *user_id,
+	    org, NULL) == -1) {
+		e = IAM_E_SERVICE_UNAVAILABLE;
+		goto out;
+	}
+	e = dom_commit(x);
+out:
+	if (e != IAM_OK)
+		store_rollback(&x->w->db);
+	return e;
+}
+
+/*
+ * Spends the time a real check costs, against a hash made at start-up
+ * with the current parameters; its answer means nothing.
+ */
+static void
+dummy_verify(struct env *w, const char *pw)
+{
+	int	burnt = dom_password_verify(w->dummy_hash, pw);
+
+	(void)burnt;
+}
+
+/* Counts a failed attempt on an unknown address; 0 allowed, 1 over. */
+static int
+unknown_throttled(struct actx *x, const char *email, int64_t *retry)
+{
+	const struct config	*c = x->w->cfg;
+	struct rl_result	 res;
+	unsigned char		 d[32];
+	char			*lower, *id, *p;
+
+	if ((lower = arena_strdup(x->a, email)) == NULL)
+		return 0;
+	for (p = lower; *p != '\0'; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	if (crypto_sha256(lower, strlen(lower), d) == -1 ||
+	    (id = hex_encode(x->a, d, 16)) == NULL)
+		return 0;
+	if (rl_hit(&x->w->rl, "login", id, c->lockout_threshold,
+	    c->lockout_sec, time(NULL), &res) == 0) {
+		*retry = res.reset;
+		return 1;
+	}
+	return 0;
+}
+
+static enum iam_err
+login_failed(struct actx *x, const char *uid, const char *email,
+    const char *org, const char *reason)
+{
+	const struct config	*c = x->w->cfg;
+	const char		*p[3];
+	json_object		*d = json_object_new_object();
+
+	metrics_event(EV_LOGIN_FAILED);
+	log_kv(LOG_WARN, "security.login_failed", "ip", x->ip, LOG_END);
+	json_object_object_add(d, "reason", dom_str(reason));
+	if (uid != NULL) {
+		p[0] = uid;
+		p[1] = dom_num(x, c->lockout_threshold);
+		p[2] = dom_num(x, c->lockout_sec);
+		(void)dom_run(x, STMT_USER_LOGIN_FAILED, 3, p);
+	}
+	(void)audit(x, "auth.login_failed", 0, uid, email, "user", uid, org, d);
+	json_object_put(d);
+	return IAM_E_INVALID_CREDENTIALS;
+}
+
+enum iam_err
+acct_login(struct actx *x, const char *email, const char *password,
+    struct tokens *t)
+{
+	struct env		*w = x->w;
+	const struct config	*c = w->cfg;
+	const char		*p[2];
+	char			*uid, *org, *hash, *status, *ostatus, *stored;
+	int			 verified, must_reset, ok;
+	int64_t			 locked;
+	uint64_t		 n;
+	uint32_t		 rr, pp;
+	PGresult		*r;
+
+	if ((r = store_exec(&w->db, STMT_USER_FOR_LOGIN, 1, &email)) == NULL)
+		return IAM_E_SERVICE_UNAVAILABLE;
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		/* Same answer and the same work as for a known address. */
+		if (unknown_throttled(x, email, &x->retry_after))
+			return IAM_E_TOO_MANY_ATTEMPTS;
+		dummy_verify(w, password);
+		return login_failed(x, NULL, email, NULL, "unknown");
+	}
+	uid = arena_strdup(x->a, PQgetvalue(r, 0, 0));
+	email = arena_strdup(x->a, PQgetvalue(r, 0, 1));
+	stored = arena_strdup(x->a, PQgetvalue(r, 0, 2));
+	status = arena_strdup(x->a, PQgetvalue(r, 0, 3));
+	verified = PQgetvalue(r, 0, 4)[0] == 't';
+	locked = atoll(PQgetvalue(r, 0, 6));
+	must_reset = PQgetvalue(r, 0, 7)[0] == 't';
+	ostatus = arena_strdup(x->a, PQgetvalue(r, 0, 8));
+	org = arena_strdup(x->a, PQgetvalue(r, 0, 9));
+	ok = !PQgetisnull(r, 0, 2);
+	PQclear(r);
+	if (locked > time(NULL)) {
+		x->retry_after = locked - time(NULL);
+		return IAM_E_TOO_MANY_ATTEMPTS;
+	}
+	if (ok)
+		ok = dom_password_verify(stored, password);
+	else
+		dummy_verify(w, password);	/* no password set: same cost */
+	if (ok == -1)
+		return IAM_E_INTERNAL;
+	if (ok == 0)
+		return login_failed(x, uid, email, org, "password");
+	/* The password is right: only now say why the login cannot go on. */
+	if (strcmp(status, "active") != 0 || strcmp(ostatus, "active") != 0) {
+		(void)audit(x, "auth.login_failed", 0, uid, email, "user", uid,
+		    org, NULL);
+		return IAM_E_ACCOUNT_SUSPENDED;
+	}
+	if (must_reset) {
+		(void)acct_forgot_password(x, email);
+		return IAM_E_PASSWORD_RESET_REQUIRED;
+	}
+	if (c->require_email_verification && !verified)
+		return IAM_E_EMAIL_NOT_VERIFIED;
+	/* Upgrade a hash made with other parameters. */
+	if (crypto_password_params(stored, &n, &rr, &pp) == 0 &&
+	    (n != (uint64_t)c->scrypt_n || rr != (uint32_t)c->scrypt_r ||
+	    pp != (uint32_t)c->scrypt_p) &&
+	    (hash = dom_hash_password(x, password)) != NULL) {
+		p[0] = uid;
+		p[1] = hash;
+		(void)dom_run(x, STMT_USER_SET_HASH, 2, p);
+	}
+	metrics_event(EV_LOGIN_OK);
+	return dom_start_session(x, uid, org, email, "auth.login", t);
+}

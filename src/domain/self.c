@@ -1,0 +1,194 @@
+/*
+ * self.c: the caller's own account: profile, password change, the data
+ * export and deletion, each checked against the caller's password where
+ * the contract says so.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "accounts.h"
+#include "conf.h"
+#include "crypto.h"
+#include "dom.h"
+#include "env.h"
+#include "jwt.h"
+#include "log.h"
+#include "metrics.h"
+#include "parse.h"
+#include "perm.h"
+#include "store.h"
+
+/* The caller's stored password hash, checked against pw: IAM_OK,
+ * INVALID_CREDENTIALS or an error. */
+static enum iam_err
+check_password(struct actx *x, const char *pw)
+{
+	PGresult	*r;
+	int		 ok;
+
+	if ((r = store_exec(&x->w->db, STMT_USER_GET, 1, &x->user_id)) ==
+	    NULL)
+		return IAM_E_SERVICE_UNAVAILABLE;
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		return IAM_E_UNAUTHORIZED;
+	}
+	ok = PQgetisnull(r, 0, UCOL_HASH) ? 0 :
+	    dom_password_verify(PQgetvalue(r, 0, UCOL_HASH), pw);
+	PQclear(r);
+	if (ok == -1)
+		return IAM_E_INTERNAL;
+	return ok ? IAM_OK : IAM_E_INVALID_CREDENTIALS;
+}
+
+static const char *
+field_text(json_object *f, const char *key)
+{
+	json_object	*v;
+
+	if (!json_object_object_get_ex(f, key, &v))
+		return NULL;
+	return json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
+}
+
+static const char *
+field_str(json_object *f, const char *key)
+{
+	json_object	*v;
+
+	if (!json_object_object_get_ex(f, key, &v))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+enum iam_err
+acct_update_profile(struct actx *x, json_object *f)
+{
+	const char	*p[6];
+	enum iam_err	 e;
+	json_object	*d;
+
+	p[0] = x->user_id;
+	p[1] = field_str(f, "firstName");
+	p[2] = field_str(f, "lastName");
+	p[3] = field_str(f, "phone");
+	p[4] = field_text(f, "preferences");
+	p[5] = field_text(f, "addresses");
+	if ((e = dom_begin(x)) != IAM_OK)
+		return e;
+	if ((e = dom_run(x, STMT_PROFILE_UPDATE, 6, p)) == IAM_OK) {
+		d = json_object_new_array();
+		json_object_object_foreach(f, k, v) {
+			(void)v;
+			json_object_array_add(d, dom_str(k));
+		}
+		(void)audit(x, "user.update", 1, x->user_id, NULL, "user",
+		    x->user_id, x->org_id, d);
+		json_object_put(d);
+		e = dom_commit(x);
+	}
+	if (e != IAM_OK)
+		store_rollback(&x->w->db);
+	return e;
+}
+
+enum iam_err
+acct_change_password(struct actx *x, const char *current, const char *next)
+{
+	const char	*p[2], *why;
+	char		*hash;
+	json_object	*u;
+	enum iam_err	 e;
+	struct pwpolicy	 pol;
+
+	if ((e = check_password(x, current)) != IAM_OK) {
+		if (e == IAM_E_INVALID_CREDENTIALS)
+			(void)audit(x, "password.change", 0, x->user_id, NULL,
+			    "user", x->user_id, x->org_id, NULL);
+		return e;
+	}
+	if ((u = acct_user(x, x->user_id, 0, &e)) == NULL ||
+	    (e = acct_org_policy(x, x->org_id, &pol)) != IAM_OK)
+		return e;
+	if ((e = password_policy(x, &pol, next, json_object_get_string(
+	    json_object_object_get(u, "email")), &why)) != IAM_OK) {
+		x->field = "newPassword";
+		x->message = why;
+		return e;
+	}
+	if ((hash = dom_hash_password(x, next)) == NULL)
+		return IAM_E_INTERNAL;
+	if ((e = dom_begin(x)) != IAM_OK)
+		return e;
+	p[0] = x->user_id;
+	p[1] = hash;
+	if ((e = dom_run(x, STMT_USER_CHANGE_PASSWORD, 2, p)) != IAM_OK ||
+	    (e = dom_end_all(x, x->user_id, x->sid)) != IAM_OK)
+		goto out;
+	(void)audit(x, "password.change", 1, x->user_id, NULL, "user",
+	    x->user_id, x->org_id, NULL);
+	e = dom_commit(x);
+out:
+	if (e != IAM_OK)
+		store_rollback(&x->w->db);
+	return e;
+}
+
+enum iam_err
+acct_export(struct actx *x, json_object **doc)
+{
+	PGresult	*r;
+	json_object	*u, *extra;
+	enum iam_err	 e;
+
+	if ((u = acct_user(x, x->user_id, 1, &e)) == NULL)
+		return e;
+	if ((r = store_exec(&x->w->db, STMT_USER_EXPORT, 1, &x->user_id)) ==
+	    NULL)
+		return IAM_E_SERVICE_UNAVAILABLE;
+	extra = json_tokener_parse(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	if (extra == NULL)
+		return IAM_E_INTERNAL;
+	json_object_object_add(extra, "user", json_object_get(u));
+	(void)audit(x, "user.export", 1, x->user_id, NULL, "user", x->user_id,
+	    x->org_id, NULL);
+	*doc = extra;
+	return IAM_OK;
+}
+
+enum iam_err
+acct_delete(struct actx *x, const char *password)
+{
+	const char	*p[2] = { x->org_id, x->user_id };
+	PGresult	*r;
+	enum iam_err	 e;
+	int		 owner;
+
+	if ((e = check_password(x, password)) != IAM_OK)
+		return e;
+	if ((e = dom_begin(x)) != IAM_OK)
+		return e;
+	if ((e = dom_query(x, STMT_MEMBER_GET, 2, p, &r)) != IAM_OK)
+		goto out;
+	owner = PQntuples(r) == 1 &&
+	    PQgetvalue(r, 0, UCOL_OWNER)[0] == 't';
+	PQclear(r);
+	/* The last owner may not leave its organisation without one. */
+	if ((owner && (e = dom_not_last_owner(x, x->org_id, x->user_id)) !=
+	    IAM_OK) ||
+	    (e = dom_run(x, STMT_USER_SOFT_DELETE, 1, &x->user_id)) != IAM_OK ||
+	    (e = dom_end_all(x, x->user_id, NULL)) != IAM_OK ||
+	    (e = dom_revoke(x, "user", x->user_id)) != IAM_OK)
+		goto out;
+	(void)audit(x, "user.delete", 1, x->user_id, NULL, "user", x->user_id,
+	    x->org_id, NULL);
+	if ((e = dom_commit(x)) == IAM_OK)
+		dom_settle(x);
+out:
+	if (e != IAM_OK)
+		store_rollback(&x->w->db);
+	return e;
+}

@@ -1,0 +1,94 @@
+/*
+ * tokens.c: the claims of the access token a sign-in or a refresh issues,
+ * and the opaque refresh token that goes with it (stored as its hash).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "accounts.h"
+#include "conf.h"
+#include "crypto.h"
+#include "dom.h"
+#include "env.h"
+#include "jwt.h"
+#include "log.h"
+#include "metrics.h"
+#include "parse.h"
+#include "perm.h"
+#include "store.h"
+
+/* Signs an access token for the user and session. */
+/* roles: comma-separated slugs, for the token's roles claim. */
+enum iam_err
+dom_access_token(struct actx *x, const char *user_id, const char *org_id,
+    const char *sid, const char *roles, struct tokens *t)
+{
+	struct env		*w = x->w;
+	const struct jwt_key	*k;
+	json_object		*c;
+	unsigned char		 jti[16];
+	time_t			 now = time(NULL);
+
+	if (keys_refresh(&w->keys, &w->db, w->cfg, now, 0) == -1 &&
+	    w->keys.n == 0)
+		return IAM_E_SERVICE_UNAVAILABLE;
+	if ((k = keys_current(&w->keys, now)) == NULL) {
+		if (keys_refresh(&w->keys, &w->db, w->cfg, now, 1) == -1 ||
+		    (k = keys_current(&w->keys, now)) == NULL)
+			return IAM_E_SERVICE_UNAVAILABLE;
+	}
+	if (crypto_random(jti, sizeof(jti)) == -1)
+		return IAM_E_INTERNAL;
+	c = json_object_new_object();
+	json_object_object_add(c, "iss", dom_str(w->cfg->issuer_url));
+	json_object_object_add(c, "sub", dom_str(user_id));
+	json_object_object_add(c, "aud", dom_str(w->cfg->jwt_audience));
+	json_object_object_add(c, "iat", json_object_new_int64(now));
+	json_object_object_add(c, "exp",
+	    json_object_new_int64(now + w->cfg->jwt_expires_in));
+	json_object_object_add(c, "jti",
+	    dom_str(b64url_encode(x->a, jti, sizeof(jti))));
+	json_object_object_add(c, "scope", dom_str(""));
+	json_object_object_add(c, "org", dom_str(org_id));
+	json_object_object_add(c, "sid", dom_str(sid));
+	json_object_object_add(c, "roles", dom_csv_array(roles));
+	t->access = jwt_sign(x->a, k, c);
+	json_object_put(c);
+	if (t->access == NULL)
+		return IAM_E_INTERNAL;
+	t->expires_in = w->cfg->jwt_expires_in;
+	metrics_event(EV_TOKEN_ISSUED);
+	return IAM_OK;
+}
+
+/* Inserts a refresh token (in the open transaction). */
+enum iam_err
+dom_refresh_token(struct actx *x, const char *user_id, const char *sid,
+    const char *family, const char *parent, int64_t expires,
+    struct tokens *t, char **new_id)
+{
+	const char	*p[6];
+	char		*hash;
+	PGresult	*r;
+
+	if (dom_fresh_secret(x, &t->refresh, &hash) == -1)
+		return IAM_E_INTERNAL;
+	p[0] = hash;
+	p[1] = family;
+	p[2] = parent;
+	p[3] = sid;
+	p[4] = user_id;
+	p[5] = dom_num(x, expires);
+	if ((r = store_exec(&x->w->db, STMT_REFRESH_INSERT, 6, p)) == NULL)
+		return IAM_E_SERVICE_UNAVAILABLE;
+	if (PQntuples(r) != 1) {	/* the session is gone */
+		PQclear(r);
+		return IAM_E_INVALID_TOKEN;
+	}
+	if (new_id != NULL)
+		*new_id = arena_strdup(x->a, PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return IAM_OK;
+}
