@@ -60,7 +60,10 @@ enum iam_err	acct_reset_password(struct actx *, const char *token,
 /* The sanitised user (with permissions when asked), or NULL + *err. */
 json_object	*acct_user(struct actx *, const char *user_id,
 		    int with_permissions, enum iam_err *err);
-enum iam_err	acct_update_profile(struct actx *, json_object *fields);
+/* Updates the caller's profile; *user is the user as it then is (read in
+ * the same transaction: nothing is kept that cannot be read back). */
+enum iam_err	acct_update_profile(struct actx *, json_object *fields,
+		    json_object **user);
 enum iam_err	acct_change_password(struct actx *, const char *current,
 		    const char *next);
 enum iam_err	acct_sessions(struct actx *, json_object **list);

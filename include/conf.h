@@ -27,6 +27,7 @@ struct config {
 	int64_t		 shutdown_timeout;	/* seconds */
 	int64_t		 max_body_bytes;
 	int64_t		 rate_max;
+	int64_t		 rate_ipv6_prefix;
 	int64_t		 rate_window;		/* seconds */
 	int		 rate_fail_closed;
 	struct cidrlist	 trusted_proxies;

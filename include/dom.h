@@ -24,6 +24,8 @@ char		*dom_secret_hash(struct actx *, const char *plain);
 /* A fresh 256-bit bearer secret and its store hash. 0 or -1. */
 int		 dom_fresh_secret(struct actx *, char **plain, char **hash);
 char		*dom_hash_password(struct actx *, const char *pw);
+/* The memcached key an address is counted under (a hash, never it). */
+char		*dom_address_key(struct actx *, const char *email);
 int		 dom_password_verify(const char *stored, const char *pw);
 
 /* Runs a statement and drops its result: IAM_OK or unavailable. */
@@ -39,7 +41,10 @@ enum iam_err	 dom_end(struct actx *, enum iam_err e);
 /* Sets a validation answer naming field: returns e. */
 enum iam_err	 dom_field(struct actx *, enum iam_err e, const char *field,
 		    const char *msg);
-/* Parses JSON text from the store; the arena releases it. */
+/* Parses JSON text from the store, however deep what was stored may
+ * nest; the caller owns the result (NULL, logged, when unreadable). */
+json_object	*dom_parse(const char *text);
+/* dom_parse, and the arena releases it. */
 json_object	*dom_json(struct actx *, const char *text);
 /* Hands a json object to the arena (released with it); returns o. */
 json_object	*dom_keep(struct actx *, json_object *o);
@@ -55,6 +60,12 @@ enum iam_err	 dom_start_session(struct actx *, const char *uid,
 		    const char *org, const char *email, const char *action,
 		    struct tokens *);
 void		 dom_put(void *json_object);
+
+/* login.c: a failed password check of uid (NULL: unknown address):
+ * counted toward the account's lockout, logged, audited.  Returns
+ * INVALID_CREDENTIALS. */
+enum iam_err	 dom_login_failed(struct actx *, const char *uid,
+		    const char *email, const char *org, const char *reason);
 
 /* tokens.c: an access token (t->access, t->expires_in) for uid's
  * session sid with roles (comma list), and a refresh token of the session

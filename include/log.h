@@ -9,6 +9,9 @@
 
 void	 log_init(int level, const char *component);
 void	 log_setlevel(int level);
+/* Names the request being served (NULL: none) in every line until the
+ * next call; rid must live that long. */
+void	 log_request(const char *rid);
 /*
  * Writes {"ts":..,"level":..,"component":..,"event":event,k1:v1,...}.
  * The variadic part is NULL-terminated pairs of strings; a NULL value is

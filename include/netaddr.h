@@ -20,6 +20,13 @@ struct cidrlist {
 
 /* Parses a textual IPv4 or IPv6 address. Returns 0 or -1. */
 int	 ip_parse(const char *, unsigned char out[16]);
+/*
+ * The identity a client is counted under: an IPv4 address as it is, an
+ * IPv6 address cut to its first prefix bits ("2001:db8:1:2::/64"), so
+ * that one host's /64 is one client.  Written into buf; returns buf, or
+ * s itself when it is not an address.
+ */
+const char *ip_bucket(const char *s, int prefix, char *buf, size_t len);
 /* Parses "a.b.c.d/n", "x::y/n" or a bare address.  Returns 0 or -1. */
 int	 cidr_parse(const char *, struct cidr *);
 /* Parses a comma-separated list (blank entries ignored).  Allocates

@@ -1,7 +1,8 @@
 /*
  * revoke.h: the worker's copy of recent token revocations.  Access tokens
  * are verified without the database; a revocation (all tokens, one
- * organisation's, one user's) voids those issued before its cutoff.  Only
+ * organisation's, one user's) voids those issued before its cutoff, and
+ * a session's every token that carries its sid.  Only
  * revocations younger than the longest access-token life matter, so the
  * list stays short.  Workers reload it with the keys, and at once when
  * PostgreSQL notifies iam_tokens.
@@ -17,7 +18,7 @@ struct store;
 
 struct revocation {
 	char		subject[37];	/* "" for all */
-	char		scope;		/* 'a'll, 'o'rg, 'u'ser */
+	char		scope;		/* 'a'll, 'o'rg, 'u'ser, 's'ession */
 	int64_t		cutoff;
 };
 
@@ -25,15 +26,17 @@ struct revocations {
 	struct revocation	*v;	/* malloc */
 	size_t			 n;
 	int64_t			 all;	/* newest cutoff of scope all */
+	int64_t			 floor;	/* older tokens untrusted (list full) */
 	time_t			 loaded;
 };
 
 /* Reloads when forced or older than KEYS_RELOAD_SEC.  0 or -1. */
 int	revoke_refresh(struct revocations *, struct store *, int64_t maxage,
 	    time_t now, int force);
-/* 1 if a token of user sub in org, issued at iat, is void. */
+/* 1 if a token of user sub in org, of session sid (each may be NULL),
+ * issued at iat, is void. */
 int	revoke_voids(const struct revocations *, const char *org,
-	    const char *sub, int64_t iat);
+	    const char *sub, const char *sid, int64_t iat);
 void	revoke_free(struct revocations *);
 
 #endif

@@ -30,6 +30,9 @@ enum method {
 #define R_AUTHRATE	0x0004	/* also counts against AUTH_RATE_MAX */
 #define R_AUTH_OPTIONAL	0x0008	/* public, but a bearer token is checked */
 #define R_SYSTEM	0x0010	/* system administrators only */
+/* The path carries a secret from its first ':' on: the access log writes
+ * the prefix and "(redacted)" for any path under it, matched or not. */
+#define R_SECRET_PATH	0x0020
 
 struct route {
 	enum method	 method;

@@ -33,16 +33,17 @@ me_update(struct req *r)
 		{ "preferences", F_OBJECT, 0, 0 },
 		{ "addresses", F_ADDRESSES, 0, 10 },
 	};
-	json_object	*v[NF(spec)];
+	json_object	*v[NF(spec)], *u;
 	struct actx	 x;
 	enum iam_err	 e;
 
 	if ((e = req_fields(r, spec, NF(spec), v)) != IAM_OK)
 		return e;
 	hc_actx(&x, r);
-	if ((e = acct_update_profile(&x, r->json)) != IAM_OK)
+	if ((e = acct_update_profile(&x, r->json, &u)) != IAM_OK)
 		return hc_fail(r, &x, e);
-	return me_get(r);
+	resp_data(r, 200, json_object_get(u));
+	return IAM_OK;
 }
 
 enum iam_err

@@ -6,8 +6,9 @@
 #include <string.h>
 
 #include "accounts.h"
-#include "store.h"
 #include "env.h"
+#include "parse.h"
+#include "store.h"
 
 /* "auth.login" → "auth" */
 static const char *
@@ -25,7 +26,7 @@ audit(struct actx *x, const char *action, int success, const char *actor_id,
     const char *org_id, json_object *details)
 {
 	struct store	*s = &x->w->db;
-	const char	*p[12];
+	const char	*p[13];
 	PGresult	*r;
 	int		 own = !s->in_tx, rc = -1;
 
@@ -43,12 +44,23 @@ audit(struct actx *x, const char *action, int success, const char *actor_id,
 	p[10] = x->ua;
 	p[11] = details != NULL ? json_object_to_json_string_ext(details,
 	    JSON_C_TO_STRING_PLAIN) : NULL;
+	/* Without an organisation, the event takes that of the user it is
+	 * about (its actor, or its target user), so that organisation's
+	 * administrators see it. */
+	p[12] = NULL;
+	if (org_id == NULL) {
+		if (actor_id != NULL && uuid_valid(actor_id))
+			p[12] = actor_id;
+		else if (target_type != NULL && strcmp(target_type, "user") ==
+		    0 && target_id != NULL && uuid_valid(target_id))
+			p[12] = target_id;
+	}
 	if (own && store_begin(s) == -1)
 		return -1;
 	if ((r = store_exec(s, STMT_AUDIT_LOCK, 0, NULL)) == NULL)
 		goto out;
 	PQclear(r);
-	if ((r = store_exec(s, STMT_AUDIT_INSERT, 12, p)) == NULL)
+	if ((r = store_exec(s, STMT_AUDIT_INSERT, 13, p)) == NULL)
 		goto out;
 	PQclear(r);
 	rc = own ? store_commit(s) : 0;

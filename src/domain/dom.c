@@ -14,6 +14,7 @@
 #include "crypto.h"
 #include "dom.h"
 #include "env.h"
+#include "log.h"
 #include "metrics.h"
 #include "parse.h"
 
@@ -119,10 +120,38 @@ dom_keep(struct actx *x, json_object *o)
 	return o;
 }
 
+/*
+ * What the store hands back was checked on its way in, but documents
+ * nest what was stored a few levels deeper (user -> profile ->
+ * preferences), and rows written before a bound was tightened must stay
+ * readable: read with four times the request's depth.
+ */
+#define READ_DEPTH	128
+
+json_object *
+dom_parse(const char *text)
+{
+	json_tokener	*t;
+	json_object	*o;
+
+	if (text == NULL || (t = json_tokener_new_ex(READ_DEPTH)) == NULL)
+		return NULL;
+	o = json_tokener_parse_ex(t, text, (int)strlen(text) + 1);
+	if (json_tokener_get_error(t) != json_tokener_success) {
+		log_kv(LOG_ERROR, "json.unreadable", "error",
+		    json_tokener_error_desc(json_tokener_get_error(t)),
+		    LOG_END);
+		json_object_put(o);
+		o = NULL;
+	}
+	json_tokener_free(t);
+	return o;
+}
+
 json_object *
 dom_json(struct actx *x, const char *text)
 {
-	return dom_keep(x, json_tokener_parse(text));
+	return dom_keep(x, dom_parse(text));
 }
 
 /*
@@ -135,6 +164,27 @@ dom_password_verify(const char *stored, const char *pw)
 {
 	metrics_event(EV_PASSWORD_HASH);
 	return crypto_password_verify(stored, pw);
+}
+
+/*
+ * The key an address is counted under in memcached (throttles): half of
+ * the SHA-256 of its lower-cased form, in hex, so no address is stored
+ * there and every key is a safe memcached key.  NULL on failure.
+ */
+char *
+dom_address_key(struct actx *x, const char *email)
+{
+	unsigned char	 d[32];
+	char		*lower, *p;
+
+	if ((lower = arena_strdup(x->a, email)) == NULL)
+		return NULL;
+	for (p = lower; *p != '\0'; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	if (crypto_sha256(lower, strlen(lower), d) == -1)
+		return NULL;
+	return hex_encode(x->a, d, 16);
 }
 
 /* Hashes a password with the configured parameters into the arena. */
@@ -268,7 +318,7 @@ dom_rows(struct actx *x, PGresult *r)
 	int		 i;
 
 	for (i = 0; a != NULL && i < PQntuples(r); i++)
-		json_object_array_add(a, json_tokener_parse(
+		json_object_array_add(a, dom_parse(
 		    PQgetvalue(r, i, 0)));
 	return a;
 }

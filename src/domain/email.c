@@ -20,6 +20,23 @@
 #include "perm.h"
 #include "store.h"
 
+#define MAIL_MAX	3
+#define MAIL_WINDOW	600
+
+/* 1 when the address has had MAIL_MAX mails of purpose lately. */
+static int
+mail_throttled(struct actx *x, const char *email, const char *purpose)
+{
+	struct rl_result	 res;
+	char			*id;
+
+	if ((id = dom_address_key(x, email)) == NULL)
+		return 0;
+	return rl_hit(&x->w->rl, strcmp(purpose, "verify") == 0 ?
+	    "mail-verify" : "mail-reset", id, MAIL_MAX, MAIL_WINDOW,
+	    time(NULL), &res) == 0;
+}
+
 #define VERIFY_TTL	86400
 #define RESET_TTL	3600
 
@@ -146,6 +163,14 @@ mail_if_known(struct actx *x, const char *email, const char *purpose)
 	int		 verified, found;
 	enum iam_err	 e;
 
+	/*
+	 * At most MAIL_MAX mails per address and purpose in MAIL_WINDOW,
+	 * counted for every address, known or not (the same work either
+	 * way); beyond, the answer is the same 202 and nothing is created or
+	 * voided.
+	 */
+	if (mail_throttled(x, email, purpose))
+		return IAM_OK;
 	if ((found = find_email(x, email, &uid, &addr, &verified, &org)) < 0)
 		return IAM_E_SERVICE_UNAVAILABLE;
 	if ((e = dom_begin(x)) != IAM_OK)
@@ -217,8 +242,12 @@ acct_reset_password(struct actx *x, const char *token, const char *password)
 	if ((e = dom_run(x, STMT_USER_RESET_PASSWORD, 2, p)) != IAM_OK ||
 	    (e = dom_end_all(x, uid, NULL)) != IAM_OK)
 		goto out;
-	(void)audit(x, "password.reset", 1, uid, NULL, "user", uid, NULL,
-	    NULL);
+	p[1] = "reset";		/* every other reset link dies with this one */
+	if ((e = dom_run(x, STMT_EMAIL_TOKENS_VOID, 2, p)) != IAM_OK)
+		goto out;
+	(void)audit(x, "password.reset", 1, uid, NULL, "user", uid,
+	    json_object_get_string(json_object_object_get(
+	    json_object_object_get(u, "organisation"), "id")), NULL);
 	e = dom_commit(x);
 out:
 	if (e != IAM_OK)

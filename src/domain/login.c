@@ -86,16 +86,9 @@ unknown_throttled(struct actx *x, const char *email, int64_t *retry)
 {
 	const struct config	*c = x->w->cfg;
 	struct rl_result	 res;
-	unsigned char		 d[32];
-	char			*lower, *id, *p;
+	char			*id;
 
-	if ((lower = arena_strdup(x->a, email)) == NULL)
-		return 0;
-	for (p = lower; *p != '\0'; p++)
-		if (*p >= 'A' && *p <= 'Z')
-			*p = (char)(*p - 'A' + 'a');
-	if (crypto_sha256(lower, strlen(lower), d) == -1 ||
-	    (id = hex_encode(x->a, d, 16)) == NULL)
+	if ((id = dom_address_key(x, email)) == NULL)
 		return 0;
 	if (rl_hit(&x->w->rl, "login", id, c->lockout_threshold,
 	    c->lockout_sec, time(NULL), &res) == 0) {
@@ -105,8 +98,8 @@ unknown_throttled(struct actx *x, const char *email, int64_t *retry)
 	return 0;
 }
 
-static enum iam_err
-login_failed(struct actx *x, const char *uid, const char *email,
+enum iam_err
+dom_login_failed(struct actx *x, const char *uid, const char *email,
     const char *org, const char *reason)
 {
 	const struct config	*c = x->w->cfg;
@@ -149,7 +142,7 @@ acct_login(struct actx *x, const char *email, const char *password,
 		if (unknown_throttled(x, email, &x->retry_after))
 			return IAM_E_TOO_MANY_ATTEMPTS;
 		dummy_verify(w, password);
-		return login_failed(x, NULL, email, NULL, "unknown");
+		return dom_login_failed(x, NULL, email, NULL, "unknown");
 	}
 	uid = arena_strdup(x->a, PQgetvalue(r, 0, 0));
 	email = arena_strdup(x->a, PQgetvalue(r, 0, 1));
@@ -173,7 +166,7 @@ acct_login(struct actx *x, const char *email, const char *password,
 	if (ok == -1)
 		return IAM_E_INTERNAL;
 	if (ok == 0)
-		return login_failed(x, uid, email, org, "password");
+		return dom_login_failed(x, uid, email, org, "password");
 	/* The password is right: only now say why the login cannot go on. */
 	if (strcmp(status, "active") != 0 || strcmp(ostatus, "active") != 0) {
 		(void)audit(x, "auth.login_failed", 0, uid, email, "user", uid,

@@ -309,10 +309,13 @@ member_create(struct actx *x, json_object *body, json_object **out)
 	json_object_object_add(d, "roles", dom_csv_array(csv));
 	json_object_object_add(d, "password", json_object_new_boolean(
 	    hash != NULL));
+	/* The answer is read before the commit: nothing is kept that
+	 * cannot be answered. */
 	if ((e = dom_audit(x, "user.create", "user", uid, d)) != IAM_OK ||
+	    (e = member_get(x, uid, out)) != IAM_OK ||
 	    (e = dom_commit(x)) != IAM_OK)
 		goto out;
-	return member_get(x, uid, out);
+	return IAM_OK;
 out:
 	return dom_end(x, e);
 }
@@ -376,10 +379,11 @@ member_update(struct actx *x, const char *id, json_object *body,
 	if ((e = dom_run(x, STMT_MEMBER_SET, 3, p)) != IAM_OK ||
 	    (ends && (e = end_member(x, id)) != IAM_OK) ||
 	    (e = dom_audit(x, ends ? "user.suspend" : "user.update", "user",
-	    id, d)) != IAM_OK || (e = dom_commit(x)) != IAM_OK)
+	    id, d)) != IAM_OK || (e = member_get(x, id, out)) != IAM_OK ||
+	    (e = dom_commit(x)) != IAM_OK)
 		goto out;
 	dom_settle(x);
-	return member_get(x, id, out);
+	return IAM_OK;
 out:
 	return dom_end(x, e);
 }
@@ -443,9 +447,10 @@ member_set_roles(struct actx *x, const char *id, json_object *roles,
 	json_object_object_add(d, "from", dom_csv_array(t.roles));
 	json_object_object_add(d, "to", dom_csv_array(csv));
 	if ((e = dom_audit(x, "user.roles", "user", id, d)) != IAM_OK ||
+	    (e = member_get(x, id, out)) != IAM_OK ||
 	    (e = dom_commit(x)) != IAM_OK)
 		goto out;
-	return member_get(x, id, out);
+	return IAM_OK;
 out:
 	return dom_end(x, e);
 }

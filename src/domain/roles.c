@@ -257,10 +257,11 @@ role_update(struct actx *x, const char *id, json_object *body,
 	    strcmp(perms, "*") != 0)
 		return dom_field(x, IAM_E_CONFLICT, "permissions",
 		    "The owner role keeps every permission");
-	/* Changing what a role carries grants (or takes) it from all its
-	 * members: the caller must hold the old and the new permissions. */
-	if (perms != NULL && ((e = not_granting(x, perms)) != IAM_OK ||
-	    (e = not_granting(x, ro.perms)) != IAM_OK))
+	/* A caller edits only roles whose permissions it holds (an admin
+	 * renames no owner role), and changing what a role carries grants
+	 * it to all its members: the new permissions too. */
+	if ((e = not_granting(x, ro.perms)) != IAM_OK ||
+	    (perms != NULL && (e = not_granting(x, perms)) != IAM_OK))
 		return e;
 	if (slug != NULL && strcmp(slug, ro.slug) != 0 &&
 	    (e = slug_free(x, slug)) != IAM_OK)

@@ -27,20 +27,35 @@ check_password(struct actx *x, const char *pw)
 {
 	PGresult	*r;
 	int		 ok;
+	int64_t		 locked;
+	char		*email, *org;
 
-	if ((r = store_exec(&x->w->db, STMT_USER_GET, 1, &x->user_id)) ==
-	    NULL)
+	if ((r = store_exec(&x->w->db, STMT_USER_PASSWORD_STATE, 1,
+	    &x->user_id)) == NULL)
 		return IAM_E_SERVICE_UNAVAILABLE;
 	if (PQntuples(r) != 1) {
 		PQclear(r);
 		return IAM_E_UNAUTHORIZED;
 	}
-	ok = PQgetisnull(r, 0, UCOL_HASH) ? 0 :
-	    dom_password_verify(PQgetvalue(r, 0, UCOL_HASH), pw);
+	/* A guess of the current password is a login attempt: a locked
+	 * account takes none, and a wrong one counts toward the lock. */
+	locked = atoll(PQgetvalue(r, 0, 1));
+	if (locked > time(NULL)) {
+		PQclear(r);
+		x->retry_after = locked - time(NULL);
+		return IAM_E_TOO_MANY_ATTEMPTS;
+	}
+	ok = PQgetisnull(r, 0, 0) ? 0 :
+	    dom_password_verify(PQgetvalue(r, 0, 0), pw);
+	email = arena_strdup(x->a, PQgetvalue(r, 0, 2));
+	org = arena_strdup(x->a, PQgetvalue(r, 0, 3));
 	PQclear(r);
 	if (ok == -1)
 		return IAM_E_INTERNAL;
-	return ok ? IAM_OK : IAM_E_INVALID_CREDENTIALS;
+	if (ok)
+		return IAM_OK;
+	return dom_login_failed(x, x->user_id, email, org,
+	    "current-password");
 }
 
 static const char *
@@ -64,7 +79,7 @@ field_str(json_object *f, const char *key)
 }
 
 enum iam_err
-acct_update_profile(struct actx *x, json_object *f)
+acct_update_profile(struct actx *x, json_object *f, json_object **user)
 {
 	const char	*p[6];
 	enum iam_err	 e;
@@ -87,7 +102,10 @@ acct_update_profile(struct actx *x, json_object *f)
 		(void)audit(x, "user.update", 1, x->user_id, NULL, "user",
 		    x->user_id, x->org_id, d);
 		json_object_put(d);
-		e = dom_commit(x);
+		/* Read back before the commit: what cannot be answered is
+		 * not kept. */
+		if ((*user = acct_user(x, x->user_id, 1, &e)) != NULL)
+			e = dom_commit(x);
 	}
 	if (e != IAM_OK)
 		store_rollback(&x->w->db);
@@ -148,7 +166,7 @@ acct_export(struct actx *x, json_object **doc)
 	if ((r = store_exec(&x->w->db, STMT_USER_EXPORT, 1, &x->user_id)) ==
 	    NULL)
 		return IAM_E_SERVICE_UNAVAILABLE;
-	extra = json_tokener_parse(PQgetvalue(r, 0, 0));
+	extra = dom_parse(PQgetvalue(r, 0, 0));
 	PQclear(r);
 	if (extra == NULL)
 		return IAM_E_INTERNAL;

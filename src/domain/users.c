@@ -112,7 +112,7 @@ acct_user(struct actx *x, const char *uid, int with_permissions,
 	/* The one writer of the shape (lists use it too). */
 	buf_init(&b, x->a);
 	dom_user_text(&b, r, 0);
-	if (b.oom || (u = json_tokener_parse(b.data)) == NULL) {
+	if (b.oom || (u = dom_parse(b.data)) == NULL) {
 		PQclear(r);
 		*err = IAM_E_INTERNAL;
 		return NULL;

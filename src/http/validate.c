@@ -22,6 +22,42 @@ is_addr_key(const char *k)
 }
 
 /* NULL if v is a valid value of f, else the message. */
+/*
+ * Stored JSON is bounded where it is written (API.md, settled details):
+ * at most STORED_DEPTH levels and STORED_BYTES bytes as stored text, so
+ * every reader (the API, the admin routes, iamctl) can always read back
+ * what was accepted.
+ */
+#define STORED_DEPTH	8
+#define STORED_BYTES	8192
+
+/* 1 if v nests at most max levels (an object or array is one level). */
+static int
+depth_within(json_object *v, int max)
+{
+	size_t	i, n;
+
+	if (!json_object_is_type(v, json_type_object) &&
+	    !json_object_is_type(v, json_type_array))
+		return 1;
+	if (max < 1)
+		return 0;
+	if (json_object_is_type(v, json_type_array)) {
+		n = json_object_array_length(v);
+		for (i = 0; i < n; i++)
+			if (!depth_within(json_object_array_get_idx(v, i),
+			    max - 1))
+				return 0;
+		return 1;
+	}
+	json_object_object_foreach(v, k, m) {
+		(void)k;
+		if (!depth_within(m, max - 1))
+			return 0;
+	}
+	return 1;
+}
+
 static const char *
 check(const struct field *f, json_object *v)
 {
@@ -44,8 +80,14 @@ check(const struct field *f, json_object *v)
 			return strlen(s) <= f->max ? NULL : "is too long";
 		return utf8_chars(s) <= f->max ? NULL : "is too long";
 	case F_OBJECT:
-		return json_object_is_type(v, json_type_object) ? NULL :
-		    "must be an object";
+		if (!json_object_is_type(v, json_type_object))
+			return "must be an object";
+		if (!depth_within(v, STORED_DEPTH))
+			return "must nest at most 8 levels";
+		if (strlen(json_object_to_json_string_ext(v,
+		    JSON_C_TO_STRING_PLAIN)) > STORED_BYTES)
+			return "must be at most 8192 bytes as JSON";
+		return NULL;
 	case F_ADDRESSES:
 		if (!json_object_is_type(v, json_type_array))
 			return "must be an array";

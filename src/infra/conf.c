@@ -57,6 +57,8 @@ static const struct ckey keys[] = {
 	  NULL, "grace for in-flight requests on SIGTERM" },
 	{ "MAX_BODY_BYTES", C_INT, O(max_body_bytes), "65536", 1024,
 	  16777216, NULL, "largest request body accepted" },
+	{ "RATE_IPV6_PREFIX", C_INT, O(rate_ipv6_prefix), "64", 32, 128, NULL,
+	  "IPv6 clients are counted by this prefix (a host holds a /64)" },
 	{ "RATE_MAX", C_INT, O(rate_max), "120", 1, 1000000000, NULL,
 	  "requests per client IP per window (every route but /health*)" },
 	{ "RATE_WINDOW_SEC", C_DUR, O(rate_window), "60", 1, 86400, NULL,
@@ -78,10 +80,10 @@ static const struct ckey keys[] = {
 	  NULL, "public base URL: token iss, links in mails" },
 	{ "JWT_AUDIENCE", C_STR, O(jwt_audience), "", 0, 0, NULL,
 	  "aud of first-party access tokens (default: ISSUER_URL)" },
-	{ "JWT_EXPIRES_IN", C_DUR, O(jwt_expires_in), "15m", 60, 86400, NULL,
+	{ "JWT_EXPIRES_IN", C_DUR, O(jwt_expires_in), "15m", 1, 86400, NULL,
 	  "access token lifetime" },
 	{ "JWT_REFRESH_EXPIRES_IN", C_DUR, O(jwt_refresh_expires_in), "7d",
-	  300, 31536000, NULL, "refresh token (and session) lifetime" },
+	  1, 31536000, NULL, "refresh token (and session) lifetime" },
 	{ "JWKS_ROTATE_DAYS", C_INT, O(jwks_rotate_days), "30", 1, 3650, NULL,
 	  "days a signing key signs before the next one takes over" },
 	{ "SECRET_ENCRYPTION_KEY", C_KEY32, O(secret_key), NULL, 0, 0, NULL,
@@ -129,7 +131,7 @@ static const struct ckey keys[] = {
 	  "written) until rotate-encryption-key has re-sealed every secret" },
 	{ "ONBOARDING_ENABLED", C_BOOL, O(onboarding_enabled), "false", 0, 0,
 	  NULL, "POST /v1/auth/onboard creates organisations and owners" },
-	{ "INVITATION_EXPIRES_IN", C_DUR, O(invitation_expires_in), "7d", 3600,
+	{ "INVITATION_EXPIRES_IN", C_DUR, O(invitation_expires_in), "7d", 1,
 	  86400 * 90, NULL, "how long an invitation link is good for" },
 	{ "ADMIN_WEB_ORIGIN", C_STR, O(admin_web_origin), "", 0, 0, NULL,
 	  "comma list of origins allowed to call /v1/* from a browser (CORS)" },
@@ -167,15 +169,18 @@ conf_is_key(const char *name)
 	return findkey(name, strlen(name)) != NULL;
 }
 
+static const char *conf_allowed(const struct ckey *, char *, size_t);
+
 void
 conf_list(FILE *f)
 {
 	size_t	i;
+	char	buf[160];
 
 	for (i = 0; i < NKEYS; i++)
-		fprintf(f, "%s\t%s\t%s\n", keys[i].name,
+		fprintf(f, "%s\t%s\t%s\t%s\n", keys[i].name,
 		    keys[i].def == NULL ? "(required)" : keys[i].def,
-		    keys[i].help);
+		    keys[i].help, conf_allowed(&keys[i], buf, sizeof(buf)));
 }
 
 const char *
@@ -313,6 +318,45 @@ setval(struct config *c, const struct ckey *k, const char *v)
 	return -1;
 }
 
+/*
+ * What a key takes, in words, for its one-line error and the README
+ * table: never the value given (it may be a secret).
+ */
+static const char *
+conf_allowed(const struct ckey *k, char *buf, size_t len)
+{
+	size_t	i, o;
+
+	switch (k->type) {
+	case C_STR:
+		return "text";
+	case C_INT:
+		snprintf(buf, len, "an integer from %lld to %lld",
+		    (long long)k->min, (long long)k->max);
+		return buf;
+	case C_DUR:
+		snprintf(buf, len, "a duration from %llds to %llds (a number "
+		    "of seconds, or with s, m, h or d)", (long long)k->min,
+		    (long long)k->max);
+		return buf;
+	case C_ENUM:
+		o = (size_t)snprintf(buf, len, "one of");
+		for (i = 0; k->choices[i] != NULL && o < len; i++)
+			o += (size_t)snprintf(buf + o, len - o, "%s %s",
+			    i ? "," : "", k->choices[i]);
+		return buf;
+	case C_CIDRS:
+		return "a comma-separated list of addresses or CIDRs";
+	case C_BOOL:
+		return "true or false";
+	case C_KEY32:
+		return "32 bytes, as 64 hex digits or base64";
+	case C_KEY32OPT:
+		return "empty, or 32 bytes as 64 hex digits or base64";
+	}
+	return "see the README";
+}
+
 static char *
 trim(char *s)
 {
@@ -385,7 +429,7 @@ out:
 int
 conf_load(const char *path, struct config *c, char *err, size_t errlen)
 {
-	char		*raw[NKEYS] = { NULL };
+	char		*raw[NKEYS] = { NULL }, allowed[160];
 	const char	*v;
 	size_t		 i;
 	long		 ncpu;
@@ -419,8 +463,11 @@ conf_load(const char *path, struct config *c, char *err, size_t errlen)
 			continue;
 		}
 		if (setval(c, &keys[i], v) == -1) {
-			/* Name the key, never echo a value: it may be secret. */
-			snprintf(err, errlen, "%s: invalid value", keys[i].name);
+			/* Name the key and what it takes, never echo a value:
+			 * it may be secret. */
+			snprintf(err, errlen, "%s: invalid value, expected %s",
+			    keys[i].name, conf_allowed(&keys[i], allowed,
+			    sizeof(allowed)));
 			goto out;
 		}
 	}

@@ -47,7 +47,48 @@ jwt_sign(struct arena *a, const struct jwt_key *k, json_object *claims)
 	return arena_printf(a, "%s.%s", input, s64);
 }
 
-/* Parses a decoded JSON part into an object, or NULL. */
+/*
+ * The members of the top-level object of well-formed JSON text s, as
+ * written: a name given twice counts twice (json-c keeps only the last,
+ * so a token could say one thing to us and another to a peer).
+ */
+static size_t
+members(const unsigned char *s, size_t len)
+{
+	size_t	i, n = 0;
+	int	depth = 0, instr = 0, any = 0;
+
+	for (i = 0; i < len; i++) {
+		if (instr) {
+			if (s[i] == '\\')
+				i++;
+			else if (s[i] == '"')
+				instr = 0;
+			continue;
+		}
+		switch (s[i]) {
+		case '"':
+			instr = 1;
+			if (depth == 1)
+				any = 1;
+			break;
+		case '{': case '[':
+			depth++;
+			break;
+		case '}': case ']':
+			depth--;
+			break;
+		case ',':
+			if (depth == 1)
+				n++;
+			break;
+		}
+	}
+	return any ? n + 1 : 0;
+}
+
+/* Parses a decoded JSON part into an object, or NULL; an object that
+ * names a member twice is refused. */
 static json_object *
 part(struct arena *a, const unsigned char *s, size_t len)
 {
@@ -66,7 +107,10 @@ part(struct arena *a, const unsigned char *s, size_t len)
 		json_object_put(o);
 		return NULL;
 	}
-	return json_object_is_type(o, json_type_object) ? o : NULL;
+	if (!json_object_is_type(o, json_type_object) ||
+	    (size_t)json_object_object_length(o) != members(s, len))
+		return NULL;
+	return o;
 }
 
 static const char *
@@ -139,7 +183,8 @@ jwt_verify(struct arena *a, const char *tok, size_t len, jwt_find_fn find,
 	    (v = str(p, "aud")) == NULL || strcmp(v, aud) != 0 ||
 	    str(p, "sub") == NULL || num(p, "exp", &exp) != 1)
 		return JWT_INVALID;
-	if ((rc = num(p, "iat", &t)) == -1 || (rc == 1 && t > now + skew))
+	/* Every token we issue says when: one that does not is not ours. */
+	if (num(p, "iat", &t) != 1 || t > now + skew)
 		return JWT_INVALID;
 	if ((rc = num(p, "nbf", &t)) == -1 || (rc == 1 && t > now + skew))
 		return JWT_INVALID;

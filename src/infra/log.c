@@ -18,6 +18,16 @@ static long		 pid;		/* getpid() is a system call: once */
 static struct arena	 la;
 static const char	*comp = "iam";
 static const char *const names[] = { "debug", "info", "warn", "error" };
+/* The request being served, if any: every line logged meanwhile names it,
+ * so a 500's cause (a database error, an unreadable row) is found by the
+ * request id its answer carried. */
+static const char	*cur_rid;
+
+void
+log_request(const char *rid)
+{
+	cur_rid = rid;
+}
 
 void
 log_init(int level, const char *component)
@@ -85,14 +95,26 @@ void
 log_kv(int level, const char *event, ...)
 {
 	struct buf	 b;
-	va_list		 ap;
+	va_list		 ap, ap2;
 	const char	*k, *v;
+	int		 named;
 
 	if (level < minlevel)
 		return;
 	buf_init(&b, &la);
 	head(&b, level, event);
 	va_start(ap, event);
+	va_copy(ap2, ap);
+	named = 0;
+	while ((k = va_arg(ap2, const char *)) != NULL) {
+		(void)va_arg(ap2, const char *);
+		named |= strcmp(k, "requestId") == 0;
+	}
+	va_end(ap2);
+	if (!named && cur_rid != NULL && cur_rid[0] != '\0') {
+		buf_puts(&b, ",\"requestId\":");
+		jstr(&b, cur_rid);
+	}
 	while ((k = va_arg(ap, const char *)) != NULL) {
 		v = va_arg(ap, const char *);
 		buf_putc(&b, ',');

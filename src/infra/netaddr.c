@@ -170,3 +170,27 @@ client_ip(const char *remote, const char *xff, const struct cidrlist *trusted,
 	}
 	return buf;
 }
+
+const char *
+ip_bucket(const char *s, int prefix, char *buf, size_t len)
+{
+	unsigned char	a[16];
+	char		txt[INET6_ADDRSTRLEN];
+	int		i;
+
+	if (s == NULL || strchr(s, ':') == NULL ||
+	    inet_pton(AF_INET6, s, a) != 1)
+		return s;
+	if (prefix < 0 || prefix > 128)
+		prefix = 128;
+	for (i = 0; i < 16; i++) {
+		if (prefix >= (i + 1) * 8)
+			continue;
+		a[i] &= (unsigned char)(prefix <= i * 8 ? 0 :
+		    0xff << (8 - (prefix - i * 8)));
+	}
+	if (inet_ntop(AF_INET6, a, txt, sizeof(txt)) == NULL)
+		return s;
+	snprintf(buf, len, "%s/%d", txt, prefix);
+	return buf;
+}

@@ -1,5 +1,7 @@
 /*
- * revoke.c: the worker's revocation list (see revoke.h).
+ * revoke.c: the worker's revocation list (see revoke.h).  Kept sorted by
+ * scope and subject, so a request's check is a few binary searches
+ * however many sessions ended lately.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +11,19 @@
 #include "revoke.h"
 #include "store.h"
 
+/* At most this many revocations are held; beyond, fail closed (floor). */
+#define REVOKE_MAX	65536
+
+static int
+cmp(const void *a, const void *b)
+{
+	const struct revocation	*x = a, *y = b;
+
+	if (x->scope != y->scope)
+		return x->scope < y->scope ? -1 : 1;
+	return strcmp(x->subject, y->subject);
+}
+
 int
 revoke_refresh(struct revocations *rv, struct store *s, int64_t maxage,
     time_t now, int force)
@@ -17,7 +32,7 @@ revoke_refresh(struct revocations *rv, struct store *s, int64_t maxage,
 	const char		*p[1] = { age };
 	struct revocation	*v = NULL;
 	PGresult		*r;
-	int64_t			 all = 0;
+	int64_t			 all = 0, oldest = 0;
 	int			 i, n;
 
 	if (!force && rv->loaded != 0 && now - rv->loaded < KEYS_RELOAD_SEC)
@@ -37,34 +52,60 @@ revoke_refresh(struct revocations *rv, struct store *s, int64_t maxage,
 		v[i].cutoff = atoll(PQgetvalue(r, i, 2));
 		if (v[i].scope == 'a' && v[i].cutoff > all)
 			all = v[i].cutoff;
+		if (i == 0 || v[i].cutoff < oldest)
+			oldest = v[i].cutoff;
 	}
 	PQclear(r);
+	if (n > 1)
+		qsort(v, (size_t)n, sizeof(*v), cmp);
 	free(rv->v);
 	rv->v = v;
 	rv->n = (size_t)n;
 	rv->all = all;
+	/*
+	 * A full list may have left older revocations out (the newest are
+	 * loaded first): then no token issued before the oldest one held is
+	 * trusted.  Its holder signs in or refreshes again.
+	 */
+	rv->floor = n == REVOKE_MAX ? oldest : 0;
 	rv->loaded = now;
+	return 0;
+}
+
+/* 1 if a revocation of scope for subject voids a token issued at iat. */
+static int
+voided_by(const struct revocations *rv, char scope, const char *subject,
+    int64_t iat)
+{
+	struct revocation	 key;
+	size_t			 lo = 0, hi = rv->n, mid;
+
+	if (subject == NULL || strlen(subject) >= sizeof(key.subject))
+		return 0;
+	key.scope = scope;
+	snprintf(key.subject, sizeof(key.subject), "%s", subject);
+	while (lo < hi) {		/* the first entry >= key */
+		mid = lo + (hi - lo) / 2;
+		if (cmp(&rv->v[mid], &key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < rv->n && cmp(&rv->v[lo], &key) == 0; lo++)
+		/* A session's tokens end with it, whenever they were made. */
+		if (scope == 's' || iat < rv->v[lo].cutoff)
+			return 1;
 	return 0;
 }
 
 int
 revoke_voids(const struct revocations *rv, const char *org, const char *sub,
-    int64_t iat)
+    const char *sid, int64_t iat)
 {
-	size_t	i;
-
-	if (iat < rv->all)
+	if (iat < rv->all || iat < rv->floor)
 		return 1;
-	for (i = 0; i < rv->n; i++) {
-		if (iat >= rv->v[i].cutoff)
-			continue;
-		if ((rv->v[i].scope == 'u' && sub != NULL &&
-		    strcmp(rv->v[i].subject, sub) == 0) ||
-		    (rv->v[i].scope == 'o' && org != NULL &&
-		    strcmp(rv->v[i].subject, org) == 0))
-			return 1;
-	}
-	return 0;
+	return voided_by(rv, 'u', sub, iat) || voided_by(rv, 'o', org, iat) ||
+	    voided_by(rv, 's', sid, iat);
 }
 
 void

@@ -98,6 +98,11 @@ static const struct {
 	    " FROM users u JOIN organisations o ON o.id = u.organisation_id"
 	    " WHERE lower(u.email) = lower($1) AND u.deleted_at IS NULL", 1 },
 	/* A lock that has run out starts the count again. */
+	/* The caller's hash and lock, for a check of the current password. */
+	[STMT_USER_PASSWORD_STATE] = { "user_password_state",
+	    "SELECT u.password_hash, coalesce(floor(extract(epoch FROM"
+	    " u.locked_until))::bigint, 0), u.email, u.organisation_id"
+	    " FROM users u WHERE u.id = $1 AND u.deleted_at IS NULL", 1 },
 	[STMT_USER_LOGIN_FAILED] = { "user_login_failed",
 	    "UPDATE users SET"
 	    " failed_logins = CASE WHEN locked_until <= now() THEN 1"
@@ -210,21 +215,44 @@ static const struct {
 	    " WHERE id = $1 RETURNING session_id)"
 	    " UPDATE sessions SET last_seen_at = now()"
 	    " WHERE id = (SELECT session_id FROM t)", 2 },
+	/*
+	 * Each way a session ends also voids its access tokens on every
+	 * worker: a 'session' revocation per ended session, announced at
+	 * commit.
+	 */
 	[STMT_SESSION_REVOKE] = { "session_revoke",
-	    "UPDATE sessions SET revoked_at = now()"
-	    " WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL", 2 },
+	    "WITH s AS (UPDATE sessions SET revoked_at = now()"
+	    " WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL"
+	    " RETURNING id),"
+	    /* the access tokens of each ended session end with it */
+	    " r AS (INSERT INTO token_revocations (scope, subject, cutoff)"
+	    "  SELECT 'session', id, date_trunc('second', clock_timestamp())"
+	    "  + interval '1 second' FROM s RETURNING 1)"
+	    " SELECT pg_notify('iam_tokens', '') WHERE EXISTS (SELECT 1 FROM r)", 2 },
 	[STMT_SESSION_REVOKE_TOKENS] = { "session_revoke_tokens",
 	    "UPDATE refresh_tokens SET revoked_at = now()"
 	    " WHERE session_id = $1 AND revoked_at IS NULL", 1 },
 	[STMT_USER_REVOKE_SESSIONS] = { "user_revoke_sessions",
-	    "UPDATE sessions SET revoked_at = now()"
-	    " WHERE user_id = $1 AND revoked_at IS NULL", 1 },
+	    "WITH s AS (UPDATE sessions SET revoked_at = now()"
+	    " WHERE user_id = $1 AND revoked_at IS NULL"
+	    " RETURNING id),"
+	    /* the access tokens of each ended session end with it */
+	    " r AS (INSERT INTO token_revocations (scope, subject, cutoff)"
+	    "  SELECT 'session', id, date_trunc('second', clock_timestamp())"
+	    "  + interval '1 second' FROM s RETURNING 1)"
+	    " SELECT pg_notify('iam_tokens', '') WHERE EXISTS (SELECT 1 FROM r)", 1 },
 	[STMT_USER_REVOKE_TOKENS] = { "user_revoke_tokens",
 	    "UPDATE refresh_tokens SET revoked_at = now()"
 	    " WHERE user_id = $1 AND revoked_at IS NULL", 1 },
 	[STMT_USER_REVOKE_OTHER_SESSIONS] = { "user_revoke_other_sessions",
-	    "UPDATE sessions SET revoked_at = now() WHERE user_id = $1"
-	    " AND revoked_at IS NULL AND id IS DISTINCT FROM $2::uuid", 2 },
+	    "WITH s AS (UPDATE sessions SET revoked_at = now() WHERE user_id = $1"
+	    " AND revoked_at IS NULL AND id IS DISTINCT FROM $2::uuid"
+	    " RETURNING id),"
+	    /* the access tokens of each ended session end with it */
+	    " r AS (INSERT INTO token_revocations (scope, subject, cutoff)"
+	    "  SELECT 'session', id, date_trunc('second', clock_timestamp())"
+	    "  + interval '1 second' FROM s RETURNING 1)"
+	    " SELECT pg_notify('iam_tokens', '') WHERE EXISTS (SELECT 1 FROM r)", 2 },
 	[STMT_USER_REVOKE_OTHER_TOKENS] = { "user_revoke_other_tokens",
 	    "UPDATE refresh_tokens SET revoked_at = now() WHERE user_id = $1"
 	    " AND revoked_at IS NULL AND session_id IS DISTINCT FROM $2::uuid",
@@ -244,9 +272,16 @@ static const struct {
 	    "SELECT id FROM sessions WHERE id = $1 AND user_id = $2"
 	    " AND revoked_at IS NULL", 2 },
 
+	/* A new token of a purpose voids the older ones of that purpose. */
 	[STMT_EMAIL_TOKEN_INSERT] = { "email_token_insert",
-	    "INSERT INTO email_tokens (user_id, purpose, token_hash, expires_at)"
+	    "WITH v AS (UPDATE email_tokens SET consumed_at = now()"
+	    " WHERE user_id = $1 AND purpose = $2 AND consumed_at IS NULL)"
+	    " INSERT INTO email_tokens (user_id, purpose, token_hash, expires_at)"
 	    " VALUES ($1, $2, $3, now() + $4 * interval '1 second')", 4 },
+	/* A completed reset voids every reset token of the user. */
+	[STMT_EMAIL_TOKENS_VOID] = { "email_tokens_void",
+	    "UPDATE email_tokens SET consumed_at = now()"
+	    " WHERE user_id = $1 AND purpose = $2 AND consumed_at IS NULL", 2 },
 	/* Single use in one statement: whoever updates the row owns it. */
 	[STMT_EMAIL_TOKEN_CONSUME] = { "email_token_consume",
 	    "UPDATE email_tokens SET consumed_at = now()"
@@ -280,7 +315,10 @@ static const struct {
 	    "WITH v AS (SELECT nextval('audit_log_id_seq') AS id,"
 	    "  clock_timestamp() AS t,"
 	    "  (SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1) AS prev),"
-	    " r AS (SELECT ROW(v.id, v.t, $1::uuid, $2, $3, $4::boolean, $5,"
+	    /* an event about a user carries the user's organisation */
+	    " r AS (SELECT ROW(v.id, v.t, coalesce($1::uuid, (SELECT"
+	    "  organisation_id FROM users WHERE id = $13::uuid)), $2, $3,"
+	    "  $4::boolean, $5,"
 	    "  $6::uuid, $7, $8, $9, $10, $11, coalesce($12::jsonb, '{}'),"
 	    "  v.prev, ''::bytea)::audit_log AS a, v.prev FROM v)"
 	    " INSERT INTO audit_log SELECT (r.a).id, (r.a).created_at,"
@@ -289,7 +327,7 @@ static const struct {
 	    "  (r.a).actor_email, (r.a).target_type, (r.a).target_id,"
 	    "  (r.a).ip, (r.a).user_agent, (r.a).details, r.prev,"
 	    "  sha256(coalesce(r.prev, ''::bytea) || audit_payload(r.a))"
-	    " FROM r", 12 },
+	    " FROM r", 13 },
 	[STMT_AUDIT_GET] = { "audit_get",
 	    "SELECT audit_doc(a)::text FROM audit_log a"
 	    " WHERE a.id = $2::bigint AND a.organisation_id = $1", 2 },
@@ -549,7 +587,7 @@ static const struct {
 	    "SELECT scope, coalesce(subject::text, ''),"
 	    " extract(epoch FROM cutoff)::bigint FROM token_revocations"
 	    " WHERE cutoff > now() - $1 * interval '1 second'"
-	    " ORDER BY scope = 'all' DESC, cutoff DESC LIMIT 4096", 1 },
+	    " ORDER BY scope = 'all' DESC, cutoff DESC LIMIT 65536", 1 },
 	[STMT_NOTIFY_TOKENS] = { "notify_tokens",
 	    "SELECT pg_notify('iam_tokens', '')", 0 },
 	[STMT_KEYS_REVOKE_ALL] = { "keys_revoke_all",

@@ -14,6 +14,7 @@
 #include "guard.h"
 #include "http.h"
 #include "log.h"
+#include "netaddr.h"
 #include "metrics.h"
 #include "ratelimit.h"
 #include "worker.h"
@@ -57,7 +58,8 @@ rate_check(struct req *r, unsigned flags)
 	size_t			 nb = 0, i;
 	int			 rc, limited = 0, have = 0;
 	time_t			 now = time(NULL);
-	char			 v[24];
+	char			 v[24], whobuf[64];
+	const char		*who;
 
 	if (!(flags & R_NORATE))
 		b[nb++] = (struct bucket){ "global", cfg->rate_max,
@@ -65,8 +67,10 @@ rate_check(struct req *r, unsigned flags)
 	if (flags & R_AUTHRATE)
 		b[nb++] = (struct bucket){ "auth", cfg->auth_rate_max,
 		    cfg->auth_rate_window };
+	who = ip_bucket(r->ip, (int)cfg->rate_ipv6_prefix, whobuf,
+	    sizeof(whobuf));
 	for (i = 0; i < nb; i++) {
-		rc = rl_hit(&r->w->rl, b[i].name, r->ip, b[i].max,
+		rc = rl_hit(&r->w->rl, b[i].name, who, b[i].max,
 		    b[i].window, now, &res);
 		if (rc == 2)
 			continue;
@@ -108,11 +112,29 @@ rate_check(struct req *r, unsigned flags)
 	return 0;
 }
 
+/* The length of the secret-path prefix (R_SECRET_PATH) path is under,
+ * or 0. */
+static size_t
+secret_prefix(const char *path)
+{
+	size_t	i, n;
+
+	for (i = 0; i < nroutes; i++) {
+		if (!(routes[i].flags & R_SECRET_PATH))
+			continue;
+		n = strcspn(routes[i].pattern, ":");
+		if (strncmp(path, routes[i].pattern, n) == 0)
+			return n;
+	}
+	return 0;
+}
+
 static void
 access_log(struct req *r, uint64_t usec)
 {
 	struct buf	 b;
 	const char	*ua = r->user_agent;
+	size_t		 n;
 
 	buf_init(&b, r->a);
 	buf_puts(&b, "\"requestId\":\"");
@@ -120,11 +142,12 @@ access_log(struct req *r, uint64_t usec)
 	buf_printf(&b, "\",\"method\":\"%s\",\"path\":\"",
 	    method_name(r->method));
 	/* The path only: a query string may carry a token, and so may a
-	 * path (an invitation's): then the route's pattern stands in. */
-	if (r->route >= 0 && strstr(routes[r->route].pattern, ":token"))
-		buf_json_str(&b, routes[r->route].pattern,
-		    strlen(routes[r->route].pattern));
-	else
+	 * path (an invitation's), mistyped or not: under a secret prefix
+	 * only the prefix is written. */
+	if ((n = secret_prefix(r->path)) > 0) {
+		buf_json_str(&b, r->path, n);
+		buf_puts(&b, "(redacted)");
+	} else
 		buf_json_str(&b, r->path, strlen(r->path));
 	buf_printf(&b, "\",\"status\":%d,\"durationMs\":%.3f,\"bytes\":%zu,"
 	    "\"ip\":\"", r->status, (double)usec / 1000.0, r->body.len);
@@ -184,6 +207,13 @@ answer(struct req *r)
 	if (!(rt->flags & R_PUBLIC) || ((rt->flags & R_AUTH_OPTIONAL) &&
 	    r->authorization != NULL)) {
 		if ((e = guard_bearer(r)) != IAM_OK) {
+			/* RFC 6750 section 3: say how to authenticate, and
+			 * why a token presented was refused. */
+			if (e != IAM_E_INTERNAL)
+				resp_header(r, "WWW-Authenticate",
+				    e == IAM_E_UNAUTHORIZED ?
+				    "Bearer realm=\"iam\"" : "Bearer "
+				    "realm=\"iam\", error=\"invalid_token\"");
 			resp_error(r, e, NULL, NULL);
 			return;
 		}
@@ -222,15 +252,23 @@ dispatch(struct env *w, struct io *io)
 	r.w = w;
 	r.io = io;
 	r.route = -1;
+	log_request(r.id);	/* filled in as the request is parsed */
 	answer(&r);
 	if (r.status == 0)
 		resp_error(&r, IAM_E_INTERNAL, NULL, NULL);
+	/* A 500 leaves its cause in the log: the lines above carry its
+	 * request id, and this one says which route failed. */
+	if (r.status == 500)
+		log_kv(LOG_ERROR, "http.internal_error", "route",
+		    r.route >= 0 ? routes[r.route].pattern : "(none)",
+		    LOG_END);
 	if (http_write(&r) == -1)
 		log_kv(LOG_WARN, "http.write_failed", "requestId", r.id, LOG_END);
 	dt = now_us() - t0;
 	metrics_request(r.route < 0 ? nroutes : (size_t)r.route, r.status,
 	    dt);
 	access_log(&r, dt);
+	log_request(NULL);
 	w->served++;
 	arena_reset(&w->arena);
 }

@@ -75,9 +75,17 @@ guard_bearer(struct req *r)
 	r->org_id = claim(c, "org");
 	r->sid = claim(c, "sid");
 	r->iat = json_object_get_int64(json_object_object_get(c, "iat"));
+	/* Never longer-lived than this server issues (a forged or foreign
+	 * token signed by a stolen key would claim years). */
+	if (json_object_get_int64(json_object_object_get(c, "exp")) - r->iat >
+	    cfg->jwt_expires_in + 30) {
+		log_kv(LOG_WARN, "security.bad_token", "ip", r->ip, LOG_END);
+		return IAM_E_INVALID_TOKEN;
+	}
 	if (r->user_id == NULL || !uuid_valid(r->user_id))
 		return IAM_E_INVALID_TOKEN;
-	if (revoke_voids(&w->revoked, r->org_id, r->user_id, r->iat)) {
+	if (revoke_voids(&w->revoked, r->org_id, r->user_id, r->sid,
+	    r->iat)) {
 		log_kv(LOG_WARN, "security.revoked_token", "requestId", r->id,
 		    "ip", r->ip, LOG_END);
 		return IAM_E_INVALID_TOKEN;

@@ -99,10 +99,11 @@ const struct route routes[] = {
 	{ M_GET, "/v1/admin/audit-logs/:id", adm_audit_get, 0, "audit:read",
 	  "One audit event" },
 
-	{ M_GET, "/v1/public/invitations/:token", pub_invite_get, PUB, NULL,
-	  "What an invitation is for" },
+	{ M_GET, "/v1/public/invitations/:token", pub_invite_get,
+	  PUB | R_SECRET_PATH, NULL, "What an invitation is for" },
 	{ M_POST, "/v1/public/invitations/:token/accept", pub_invite_accept,
-	  AUTH, NULL, "Accept: set password and profile, join verified" },
+	  AUTH | R_SECRET_PATH, NULL,
+	  "Accept: set password and profile, join verified" },
 
 	{ M_GET, "/v1/system/organisations", sys_orgs_list, R_SYSTEM, NULL,
 	  "Every organisation" },

@@ -632,3 +632,12 @@ class signing_keys_kept:
                           "signing_keys k") == self.saved
         _reload_and_wait()
         return False
+
+
+def all_mail_to(addr, timeout=15.0):
+    """Every message queued for addr so far, once all are delivered (a
+    newer link voids an older one, so tests take the last of them)."""
+    want = outbox_count(addr)
+    assert wait_for(lambda: len(mails_to(addr, timeout=0)) >= want,
+                    timeout=timeout), "mail to %s not all delivered" % addr
+    return mails_to(addr, timeout=0)

@@ -34,7 +34,8 @@ def test_check_mode_names_an_unknown_key_or_a_bad_value(tmp_path):
     r = run([os.path.join(BIN, "iam-fcgi"), "-n", "-c", CONF],
             env={"RATE_LIMIT_FAIL": "sometimes"})
     assert r.returncode == 1
-    assert r.stderr.strip() == "iam-fcgi: RATE_LIMIT_FAIL: invalid value"
+    assert r.stderr.strip() == ("iam-fcgi: RATE_LIMIT_FAIL: invalid value, "
+                                "expected one of open, closed")
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root to try running as root")

@@ -24,9 +24,31 @@ def clean_env():
 def test_every_key_is_in_the_readme_table_and_the_example():
     readme = open(os.path.join(ROOT, "README.md")).read()
     example = open(os.path.join(ROOT, "conf", "iam.conf.example")).read()
-    for k in keys():
-        assert re.search(r"^\| `%s` \|" % k, readme, re.M), k + " not in README"
+    out = subprocess.run([os.path.join(BIN, "iam-fcgi"), "-K"],
+                         capture_output=True, text=True, check=True).stdout
+    for line in out.splitlines():
+        k, _, _, allowed = line.split("\t")
+        row = re.search(r"^\| `%s` \|.*$" % k, readme, re.M)
+        assert row, k + " not in README"
+        # The README gives each key's allowed values as the server does.
+        assert row.group(0).endswith("| %s |" % allowed), (k, allowed)
         assert re.search(r"^#? ?%s = " % k, example, re.M), k + " not in example"
+
+
+def test_a_bad_value_names_the_key_and_what_it_takes(tmp_path):
+    conf = tmp_path / "bad.conf"
+    conf.write_text("DATABASE_URL = x\nJWT_EXPIRES_IN = 0\n")
+    r = subprocess.run([os.path.join(BIN, "iam-fcgi"), "-n", "-c", str(conf)],
+                       capture_output=True, text=True, env=clean_env())
+    assert r.returncode != 0
+    assert "JWT_EXPIRES_IN: invalid value, expected a duration from 1s to " \
+        "86400s" in r.stderr, r.stderr
+    # One second is a legitimate lifetime.
+    conf.write_text("DATABASE_URL = x\nJWT_EXPIRES_IN = 1\n"
+                    "JWT_REFRESH_EXPIRES_IN = 1\nINVITATION_EXPIRES_IN = 1\n")
+    r = subprocess.run([os.path.join(BIN, "iam-fcgi"), "-n", "-c", str(conf)],
+                       capture_output=True, text=True, env=clean_env())
+    assert r.returncode == 0, r.stderr
 
 
 def test_the_example_configuration_passes_the_check():

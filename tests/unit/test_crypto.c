@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -187,6 +188,38 @@ jwt_signs_and_verifies_with_every_check(void **state)
 	    &out), JWT_INVALID);
 	assert_int_equal(jwt_verify(&a, "", 0, find, NULL, "I", "A", now, 30,
 	    &out), JWT_INVALID);
+	/* Signed by the key, but a claim given twice, or no iat: refused. */
+	{
+		static const char *const payloads[] = {
+		    "{\"iss\":\"I\",\"aud\":\"A\",\"sub\":\"S\",\"sub\":\"T\","
+		    "\"iat\":%lld,\"exp\":%lld}",
+		    "{\"iss\":\"I\",\"aud\":\"A\",\"sub\":\"S\",\"exp\":%lld}",
+		    "{\"iss\":\"I\",\"aud\":\"A\",\"sub\":\"S\","
+		    "\"iat\":%lld,\"exp\":%lld,\"iss\":\"I\"}" };
+		const char *hdr = "{\"alg\":\"EdDSA\",\"typ\":\"at+jwt\","
+		    "\"kid\":\"k1\"}";
+		unsigned char sig[64];
+		char pl[256], *in, *t;
+		size_t i;
+		long long iat[] = { now, now, now };
+		long long exp[] = { now + 60, now + 60, now + 60 };
+
+		for (i = 0; i < 3; i++) {
+			if (i == 1)
+				snprintf(pl, sizeof(pl), payloads[i], exp[i]);
+			else
+				snprintf(pl, sizeof(pl), payloads[i], iat[i],
+				    exp[i]);
+			in = arena_printf(&a, "%s.%s", b64url_encode(&a, hdr,
+			    strlen(hdr)), b64url_encode(&a, pl, strlen(pl)));
+			assert_int_equal(crypto_ed25519_sign(jk.sign, in,
+			    strlen(in), sig), 0);
+			t = arena_printf(&a, "%s.%s", in,
+			    b64url_encode(&a, sig, sizeof(sig)));
+			assert_int_equal(jwt_verify(&a, t, strlen(t), find,
+			    NULL, "I", "A", now + 10, 30, &out), JWT_INVALID);
+		}
+	}
 	strcpy(jk.kid, "k2");
 	assert_int_equal(jwt_verify(&a, tok, strlen(tok), find, NULL, "I", "A",
 	    now, 30, &out), JWT_UNKNOWN_KID);

@@ -84,10 +84,31 @@ client_ip_follows_only_trusted_proxies(void **state)
 	cidrlist_free(&t);
 }
 
+static void
+ipv6_clients_are_counted_by_prefix(void **state)
+{
+	char	buf[64];
+
+	(void)state;
+	assert_string_equal(ip_bucket("2001:db8:1:2:aaaa:bbbb:cccc:dddd", 64,
+	    buf, sizeof(buf)), "2001:db8:1:2::/64");
+	assert_string_equal(ip_bucket("2001:db8:1:2::1", 64, buf,
+	    sizeof(buf)), "2001:db8:1:2::/64");
+	assert_string_equal(ip_bucket("2001:db8:1:2ff::1", 56, buf,
+	    sizeof(buf)), "2001:db8:1:200::/56");
+	assert_string_equal(ip_bucket("2001:db8::1", 128, buf, sizeof(buf)),
+	    "2001:db8::1/128");
+	/* IPv4 and what is not an address stay as they are. */
+	assert_string_equal(ip_bucket("198.51.100.7", 64, buf, sizeof(buf)),
+	    "198.51.100.7");
+	assert_string_equal(ip_bucket("nope:", 64, buf, sizeof(buf)), "nope:");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(ipv6_clients_are_counted_by_prefix),
 		cmocka_unit_test(cidr_lists_match_v4_and_v6),
 		cmocka_unit_test(bad_cidrs_are_refused),
 		cmocka_unit_test(client_ip_follows_only_trusted_proxies),
