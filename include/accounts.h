@@ -29,6 +29,7 @@ struct actx {
 	const char	*actor_type;	/* "system" for iamctl; else user */
 	int64_t		 retry_after;	/* set with 429 answers */
 	int64_t		 cutoff;	/* a token revocation to wait out */
+	int		 hash_busy;	/* the last hash found no slot */
 	const char	*field;		/* set with validation errors */
 	const char	*message;
 };

@@ -26,7 +26,13 @@ int		 dom_fresh_secret(struct actx *, char **plain, char **hash);
 char		*dom_hash_password(struct actx *, const char *pw);
 /* The memcached key an address is counted under (a hash, never it). */
 char		*dom_address_key(struct actx *, const char *email);
+/* crypto_password_verify's 1 / 0 / -1 through the hash cap, or
+ * DOM_HASH_BUSY when every slot is taken (answer 503). */
+#define DOM_HASH_BUSY	(-2)
 int		 dom_password_verify(const char *stored, const char *pw);
+/* What a NULL from dom_hash_password means: 503 when the cap refused,
+ * else 500. */
+enum iam_err	 dom_hash_failed(const struct actx *);
 
 /* Runs a statement and drops its result: IAM_OK or unavailable. */
 enum iam_err	 dom_run(struct actx *, enum stmt, int n,

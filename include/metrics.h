@@ -22,6 +22,7 @@ enum metric_event {
 	EV_MEMCACHED_ERROR,
 	EV_WORKER_RESTART,
 	EV_PASSWORD_HASH,	/* one scrypt computation, real or dummy */
+	EV_PASSWORD_HASH_BUSY,	/* refused: HASH_CONCURRENCY reached */
 	EV__MAX
 };
 
@@ -34,6 +35,8 @@ int	 metrics_init(size_t nroutes);
 void	 metrics_request(size_t route, int status, uint64_t usec);
 void	 metrics_event(enum metric_event);
 void	 metrics_workers(int64_t alive);
+/* Password hashes in flight, +1 or -1 (a gauge). */
+void	 metrics_hashing(int delta);
 /* Renders the Prometheus text exposition into b; labels[i] is route i's
  * label set (method="GET",route="/health"). */
 void	 metrics_render(struct buf *b, const char *const *labels,

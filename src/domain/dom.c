@@ -14,6 +14,7 @@
 #include "crypto.h"
 #include "dom.h"
 #include "env.h"
+#include "hashcap.h"
 #include "log.h"
 #include "metrics.h"
 #include "parse.h"
@@ -162,8 +163,14 @@ dom_json(struct actx *x, const char *text)
 int
 dom_password_verify(const char *stored, const char *pw)
 {
+	int	slot, rc;
+
+	if ((slot = hashcap_acquire()) == HASHCAP_BUSY)
+		return DOM_HASH_BUSY;
 	metrics_event(EV_PASSWORD_HASH);
-	return crypto_password_verify(stored, pw);
+	rc = crypto_password_verify(stored, pw);
+	hashcap_release(slot);
+	return rc;
 }
 
 /*
@@ -193,14 +200,26 @@ dom_hash_password(struct actx *x, const char *pw)
 {
 	const struct config	*c = x->w->cfg;
 	char			*out;
+	int			 slot, rc;
 
+	x->hash_busy = 0;
 	if ((out = arena_alloc(x->a, CRYPTO_PASSWORD_LEN)) == NULL)
 		return NULL;
-	metrics_event(EV_PASSWORD_HASH);
-	if (crypto_password_hash(pw, (uint64_t)c->scrypt_n,
-	    (uint32_t)c->scrypt_r, (uint32_t)c->scrypt_p, out) == -1)
+	if ((slot = hashcap_acquire()) == HASHCAP_BUSY) {
+		x->hash_busy = 1;
 		return NULL;
-	return out;
+	}
+	metrics_event(EV_PASSWORD_HASH);
+	rc = crypto_password_hash(pw, (uint64_t)c->scrypt_n,
+	    (uint32_t)c->scrypt_r, (uint32_t)c->scrypt_p, out);
+	hashcap_release(slot);
+	return rc == -1 ? NULL : out;
+}
+
+enum iam_err
+dom_hash_failed(const struct actx *x)
+{
+	return x->hash_busy ? IAM_E_SERVICE_UNAVAILABLE : IAM_E_INTERNAL;
 }
 
 void

@@ -220,7 +220,7 @@ acct_reset_password(struct actx *x, const char *token, const char *password)
 		return e;
 	}
 	if ((hash = dom_hash_password(x, password)) == NULL)
-		return IAM_E_INTERNAL;
+		return dom_hash_failed(x);
 	if ((e = dom_begin(x)) != IAM_OK)
 		return e;
 	if ((e = consume(x, token, "reset", &uid)) != IAM_OK)

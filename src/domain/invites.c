@@ -257,7 +257,7 @@ invite_accept(struct actx *x, const char *token, const char *password,
 	    IAM_OK)
 		return dom_field(x, e, "password", why);
 	if ((hash = dom_hash_password(x, password)) == NULL)
-		return IAM_E_INTERNAL;
+		return dom_hash_failed(x);
 	if ((e = dom_begin(x)) != IAM_OK)
 		return e;
 	/* Again, under the row lock: one accept wins. */

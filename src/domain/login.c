@@ -49,7 +49,7 @@ acct_register(struct actx *x, const char *email, const char *password,
 	org = arena_strdup(x->a, PQgetvalue(r, 0, 0));
 	PQclear(r);
 	if ((hash = dom_hash_password(x, password)) == NULL)
-		return IAM_E_INTERNAL;
+		return dom_hash_failed(x);
 	if ((e = dom_begin(x)) != IAM_OK)
 		return e;
 	if ((e = dom_user_insert(x, org, email, hash, first, last, "user",
@@ -70,14 +70,14 @@ out:
 
 /*
  * Spends the time a real check costs, against a hash made at start-up
- * with the current parameters; its answer means nothing.
+ * with the current parameters; its answer means nothing but whether the
+ * hash cap let it run (DOM_HASH_BUSY), which must show alike.
  */
-static void
+static int
 dummy_verify(struct env *w, const char *pw)
 {
-	int	burnt = dom_password_verify(w->dummy_hash, pw);
-
-	(void)burnt;
+	return dom_password_verify(w->dummy_hash, pw) == DOM_HASH_BUSY ?
+	    DOM_HASH_BUSY : 0;
 }
 
 /* Counts a failed attempt on an unknown address; 0 allowed, 1 over. */
@@ -141,7 +141,8 @@ acct_login(struct actx *x, const char *email, const char *password,
 		/* Same answer and the same work as for a known address. */
 		if (unknown_throttled(x, email, &x->retry_after))
 			return IAM_E_TOO_MANY_ATTEMPTS;
-		dummy_verify(w, password);
+		if (dummy_verify(w, password) == DOM_HASH_BUSY)
+			return IAM_E_SERVICE_UNAVAILABLE;
 		return dom_login_failed(x, NULL, email, NULL, "unknown");
 	}
 	uid = arena_strdup(x->a, PQgetvalue(r, 0, 0));
@@ -161,8 +162,10 @@ acct_login(struct actx *x, const char *email, const char *password,
 	}
 	if (ok)
 		ok = dom_password_verify(stored, password);
-	else
-		dummy_verify(w, password);	/* no password set: same cost */
+	else			/* no password set: the same cost */
+		ok = dummy_verify(w, password);
+	if (ok == DOM_HASH_BUSY)	/* nothing counted: answer 503 now */
+		return IAM_E_SERVICE_UNAVAILABLE;
 	if (ok == -1)
 		return IAM_E_INTERNAL;
 	if (ok == 0)

@@ -288,7 +288,7 @@ member_create(struct actx *x, json_object *body, json_object **out)
 		if ((e = password_policy(x, &pol, pw, email, &why)) != IAM_OK)
 			return dom_field(x, e, "password", why);
 		if ((hash = dom_hash_password(x, pw)) == NULL)
-			return IAM_E_INTERNAL;
+			return dom_hash_failed(x);
 	}
 	if ((e = dom_begin(x)) != IAM_OK)
 		return e;
@@ -531,7 +531,7 @@ member_create_admin(struct actx *x, const char *email, const char *password,
 	if ((e = password_policy(x, &pol, password, email, &why)) != IAM_OK)
 		return dom_field(x, e, "password", why);
 	if ((hash = dom_hash_password(x, password)) == NULL)
-		return IAM_E_INTERNAL;
+		return dom_hash_failed(x);
 	if ((e = dom_begin(x)) != IAM_OK)
 		return e;
 	if ((e = dom_user_insert(x, org, email, hash, "", "", "owner", uid)) !=

@@ -454,7 +454,7 @@ org_onboard(struct actx *x, json_object *body, json_object **out)
 	if ((e = password_policy(x, NULL, pw, email, &why)) != IAM_OK)
 		return dom_field(x, e, "password", why);
 	if ((hash = dom_hash_password(x, pw)) == NULL)
-		return IAM_E_INTERNAL;
+		return dom_hash_failed(x);
 	if ((e = dom_begin(x)) != IAM_OK)
 		return e;
 	if ((e = insert(x, slug, name, NULL, "organisation.slug", &oid)) !=

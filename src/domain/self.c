@@ -50,6 +50,8 @@ check_password(struct actx *x, const char *pw)
 	email = arena_strdup(x->a, PQgetvalue(r, 0, 2));
 	org = arena_strdup(x->a, PQgetvalue(r, 0, 3));
 	PQclear(r);
+	if (ok == DOM_HASH_BUSY)
+		return IAM_E_SERVICE_UNAVAILABLE;
 	if (ok == -1)
 		return IAM_E_INTERNAL;
 	if (ok)
@@ -137,7 +139,7 @@ acct_change_password(struct actx *x, const char *current, const char *next)
 		return e;
 	}
 	if ((hash = dom_hash_password(x, next)) == NULL)
-		return IAM_E_INTERNAL;
+		return dom_hash_failed(x);
 	if ((e = dom_begin(x)) != IAM_OK)
 		return e;
 	p[0] = x->user_id;

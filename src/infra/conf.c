@@ -53,6 +53,13 @@ static const struct ckey keys[] = {
 	{ "IAM_WORKERS", C_INT, O(workers), "", 0, 256, NULL,
 	  "worker processes (default: cores); 0 serves in one process "
 	  "without a master (mod_fcgid, CGI)" },
+	{ "HASH_CONCURRENCY", C_INT, O(hash_concurrency), "", 0, 256, NULL,
+	  "password hashes computed at once by the whole server, beyond "
+	  "which a request needing one gets 503 at once (default: half the "
+	  "workers, at least 1; 0: no cap)" },
+	{ "HASH_SLOTS_FILE", C_STR, O(hash_slots_file), "", 0, 0, NULL,
+	  "lock file the processes share the hash slots through when there "
+	  "is no master (mod_fcgid, CGI); empty: one hash per process" },
 	{ "SHUTDOWN_TIMEOUT", C_DUR, O(shutdown_timeout), "10s", 1, 3600,
 	  NULL, "grace for in-flight requests on SIGTERM" },
 	{ "MAX_BODY_BYTES", C_INT, O(max_body_bytes), "65536", 1024,
@@ -460,6 +467,13 @@ conf_load(const char *path, struct config *c, char *err, size_t errlen)
 		if (keys[i].off == O(workers) && *v == '\0') {
 			ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 			c->workers = ncpu < 1 ? 1 : ncpu > 256 ? 256 : ncpu;
+			continue;
+		}
+		/* HASH_CONCURRENCY "" means half the workers (keys are set in
+		 * table order: IAM_WORKERS comes first). */
+		if (keys[i].off == O(hash_concurrency) && *v == '\0') {
+			c->hash_concurrency = c->workers > 1 ?
+			    c->workers / 2 : 1;
 			continue;
 		}
 		if (setval(c, &keys[i], v) == -1) {

@@ -30,6 +30,7 @@ static const char *const evnames[EV__MAX] = {
 	[EV_MEMCACHED_ERROR] = "iam_memcached_errors_total",
 	[EV_WORKER_RESTART] = "iam_worker_restarts_total",
 	[EV_PASSWORD_HASH] = "iam_password_hashes_total",
+	[EV_PASSWORD_HASH_BUSY] = "iam_password_hashes_refused_total",
 };
 
 struct shm {
@@ -38,6 +39,7 @@ struct shm {
 	uint64_t	lat_sum_us;
 	uint64_t	lat_count;
 	int64_t		workers;
+	int64_t		hashing;	/* password hashes in flight */
 	size_t		nroutes;
 	uint64_t	req[];		/* (nroutes + 1) * NCODES */
 };
@@ -106,6 +108,13 @@ metrics_workers(int64_t alive)
 }
 
 void
+metrics_hashing(int delta)
+{
+	if (m != NULL)
+		__atomic_add_fetch(&m->hashing, delta, __ATOMIC_RELAXED);
+}
+
+void
 metrics_render(struct buf *b, const char *const *labels, size_t nrt)
 {
 	size_t		 r, c;
@@ -155,6 +164,9 @@ metrics_render(struct buf *b, const char *const *labels, size_t nrt)
 		buf_printf(b, "%s %llu\n", pat,
 		    (unsigned long long)get(&m->events[c]));
 	}
+	buf_printf(b, "# TYPE iam_password_hashes_in_flight gauge\n"
+	    "iam_password_hashes_in_flight %lld\n",
+	    (long long)__atomic_load_n(&m->hashing, __ATOMIC_RELAXED));
 	buf_printf(b, "# TYPE iam_workers gauge\niam_workers %lld\n",
 	    (long long)__atomic_load_n(&m->workers, __ATOMIC_RELAXED));
 }

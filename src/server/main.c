@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "hashcap.h"
 #include "log.h"
 #include "master.h"
 #include "metrics.h"
@@ -85,7 +86,7 @@ main(int argc, char *argv[])
 			return 2;
 		}
 		log_init(cfg.log_level, "cgi");
-		if (env_init(&w, &cfg, 0) == -1)
+		if (hashcap_init(&cfg, 0) == -1 || env_init(&w, &cfg, 0) == -1)
 			return 1;
 		rc = worker_cgi(&w);
 		env_free(&w);
@@ -94,7 +95,7 @@ main(int argc, char *argv[])
 	}
 	if (cfg.workers == 0) {
 		log_init(cfg.log_level, "worker");
-		if (env_init(&w, &cfg, 1) == -1)
+		if (hashcap_init(&cfg, 0) == -1 || env_init(&w, &cfg, 1) == -1)
 			return 1;
 		rc = worker_loop(&w, 0);
 		env_free(&w);

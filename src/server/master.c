@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "hashcap.h"
 #include "log.h"
 #include "master.h"
 #include "metrics.h"
@@ -228,6 +229,8 @@ master_run(struct config *cfg, const char *confpath)
 	log_init(cfg->log_level, "master");
 	snprintf(n, sizeof(n), "%lld", (long long)cfg->workers);
 	log_kv(LOG_INFO, "master.start", "workers", n, LOG_END);
+	if (hashcap_init(cfg, 1) == -1)
+		return 1;
 	new_generation((int)cfg->workers, cfg, &oldmask);
 
 	for (;;) {
@@ -256,6 +259,9 @@ master_run(struct config *cfg, const char *confpath)
 			if (cfg->workers < 1)
 				cfg->workers = 1;
 			log_setlevel(cfg->log_level);
+			/* A new generation shares new slots (the old one keeps
+			 * its own until it has drained). */
+			(void)hashcap_init(cfg, 1);
 			log_kv(LOG_INFO, "master.reloaded", LOG_END);
 			new_generation((int)cfg->workers, cfg, &oldmask);
 		}

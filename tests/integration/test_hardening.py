@@ -363,3 +363,51 @@ def test_a_logout_by_refresh_token_is_audited_in_the_users_organisation():
                    % m.id)
     assert r.status == 200
     assert len(r.json["data"]) == 1, r.json
+
+
+# --- password hashing cannot starve the server --------------------------------
+
+def test_a_login_burst_never_hashes_more_than_the_cap_and_the_rest_is_refused_at_once():
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+    from conftest import (bearer, metric_value, metrics, new_email,
+                          register, session)
+    cap = int(os.environ["IAM_WORKERS"]) // 2 or 1
+    email, _ = register(new_email("burst"))
+    _, _, d = session(new_email("bystander"))
+    refused0 = metric_value(metrics(), "iam_password_hashes_refused_total")
+    seen, stop = [], threading.Event()
+
+    def sample():
+        while not stop.is_set():
+            seen.append(metric_value(metrics(),
+                                     "iam_password_hashes_in_flight"))
+
+    def wrong(i):
+        return request("POST", "/v1/auth/login", body={
+            "email": email if i % 2 else new_email("burst-ghost"),
+            "password": "wrong password %d" % i})
+    t = threading.Thread(target=sample)
+    t.start()
+    me = []
+    try:
+        with ThreadPoolExecutor(max_workers=40) as pool:
+            answers = list(pool.map(wrong, range(40)))
+            # Meanwhile a route without a hash is still served.
+            me = [request("GET", "/v1/me", headers=bearer(d["accessToken"]))
+                  for _ in range(3)]
+    finally:
+        stop.set()
+        t.join()
+    statuses = [r.status for r in answers]
+    assert set(statuses) <= {401, 429, 503}, statuses
+    busy = [r for r in answers if r.status == 503]
+    assert busy, statuses            # the excess was refused...
+    for r in busy:                   # ...with the contract's answer
+        assert r.error_code() == "SERVICE_UNAVAILABLE"
+        assert int(r.headers["retry-after"]) > 0
+    assert max(seen) <= cap, seen    # never more hashes than the cap
+    assert all(r.status == 200 for r in me)
+    assert metric_value(metrics(), "iam_password_hashes_refused_total") \
+        - refused0 == len(busy)
+    assert metric_value(metrics(), "iam_password_hashes_in_flight") == 0
