@@ -24,7 +24,7 @@ CFLAGS	+= -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
 	   -D_FORTIFY_SOURCE=2 -fPIE
 CPPFLAGS += -Iinclude -I$(PG_INC)
 LDFLAGS	+= -pie -Wl,-z,relro,-z,now
-LDLIBS	= -lfcgi -lpq -ljson-c -lmemcached -lscrypt -lcrypto -lcurl
+LDLIBS	= -lfcgi -lpq -ljson-c -lmemcached -lscrypt -lcrypto -lcurl -lcrack -lidn2 -lunistring
 
 # The layers are the folders of src/ (README, "Layout"); the object lists
 # come from them.  server/ is the driver, http/ the vocabulary handlers
@@ -70,12 +70,13 @@ $(BIN)/iam-mailer: $(MAILER_OBJ)
 
 # Unit tests link the pure parts only.
 UNIT_DEPS = $(addprefix $(BUILD)/,infra/arena.o http/parse.o infra/netaddr.o \
-	    infra/conf.o infra/log.o infra/crypto.o infra/jwt.o domain/perm.o)
+	    infra/conf.o infra/log.o infra/crypto.o infra/jwt.o domain/perm.o \
+	    infra/ident.o)
 
 $(BUILD)/tests/%: tests/unit/%.c $(UNIT_DEPS)
 	@mkdir -p $(BUILD)/tests
 	$(CC) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) -o $@ $< $(UNIT_DEPS) -lcmocka \
-	    -ljson-c -lscrypt -lcrypto
+	    -ljson-c -lscrypt -lcrypto -lidn2 -lunistring
 
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done

@@ -87,6 +87,7 @@ enum iam_err	acct_caller(struct actx *, struct caller *);
 struct pwpolicy {
 	int64_t		 min_length;
 	int		 upper, lower, digit, symbol;
+	const char	*org_name, *org_slug;	/* not to be contained */
 };
 
 /*

@@ -25,6 +25,7 @@ struct config {
 	int64_t		 memcached_timeout_ms;
 	int64_t		 workers;		/* 0: serve without forking */
 	int64_t		 hash_concurrency;	/* 0: no cap */
+	char		*common_passwords_file;
 	char		*hash_slots_file;
 	int64_t		 shutdown_timeout;	/* seconds */
 	int64_t		 max_body_bytes;

@@ -26,6 +26,9 @@ int		 dom_fresh_secret(struct actx *, char **plain, char **hash);
 char		*dom_hash_password(struct actx *, const char *pw);
 /* The memcached key an address is counted under (a hash, never it). */
 char		*dom_address_key(struct actx *, const char *email);
+/* The canonical key accounts are found by ("" for an address that has
+ * none: it matches nothing). */
+char		*dom_email_key(struct actx *, const char *email);
 /* crypto_password_verify's 1 / 0 / -1 through the hash cap, or
  * DOM_HASH_BUSY when every slot is taken (answer 503). */
 #define DOM_HASH_BUSY	(-2)

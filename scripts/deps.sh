@@ -8,6 +8,7 @@ set -eu
 RUN_PKGS="gcc make pkg-config libc6-dev libfcgi-dev spawn-fcgi libpq-dev
 postgresql postgresql-client libjson-c-dev libscrypt-dev libssl-dev
 libmemcached-dev memcached nginx-light libcurl4-openssl-dev curl
+libcrack2-dev cracklib-runtime libidn2-dev libunistring-dev
 util-linux procps ca-certificates"
 TEST_PKGS="libcmocka-dev python3 python3-pytest python3-pytest-random-order
 python3-cryptography python3-aiosmtpd apache2 libapache2-mod-fcgid wrk

@@ -148,6 +148,7 @@ render_conf() {
 		echo "DATABASE_URL = $(pg_url)"
 		echo "MEMCACHED_SERVERS = 127.0.0.1:$MC_PORT"
 		echo "MIGRATIONS_DIR = $ROOT/sql"
+		echo "COMMON_PASSWORDS_FILE = $ROOT/conf/common-passwords.txt"
 		echo "SECRET_ENCRYPTION_KEY = $(secret_key)"
 		echo "MAIL_DIR = $DIR/mail"
 		echo "ISSUER_URL = http://127.0.0.1:$HTTP_PORT"

@@ -122,6 +122,14 @@ breach_rotate_signing(struct actx *x, int64_t *n)
 	/* This worker signs with the new key from the next request on. */
 	w->keys.loaded = 0;
 	log_kv(LOG_WARN, "security.breach_rotate_signing", LOG_END);
+	/*
+	 * Answer only once every worker has heard: the NOTIFY went out at
+	 * commit, and a worker reads it before it signs or serves the JWKS
+	 * (env_sync); a second covers its delivery to every connection, so
+	 * no token issued after the answer names a withdrawn key.
+	 */
+	x->cutoff = (int64_t)time(NULL) + 1;
+	dom_settle(x);
 	return dom_audit(x, "system.rotate_signing_key", "signing_key", NULL,
 	    count_doc(x, "keys", NULL, *n));
 }

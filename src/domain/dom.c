@@ -15,6 +15,7 @@
 #include "dom.h"
 #include "env.h"
 #include "hashcap.h"
+#include "ident.h"
 #include "log.h"
 #include "metrics.h"
 #include "parse.h"
@@ -174,9 +175,10 @@ dom_password_verify(const char *stored, const char *pw)
 }
 
 /*
- * The key an address is counted under in memcached (throttles): half of
- * the SHA-256 of its lower-cased form, in hex, so no address is stored
- * there and every key is a safe memcached key.  NULL on failure.
+ * The key an address is counted under (mail throttles in memcached, the
+ * login throttle of unknown addresses): the SHA-256 of its lower-cased
+ * form, in hex, so no address is stored and every key is a safe
+ * memcached key.  NULL on failure.
  */
 char *
 dom_address_key(struct actx *x, const char *email)
@@ -191,7 +193,24 @@ dom_address_key(struct actx *x, const char *email)
 			*p = (char)(*p - 'A' + 'a');
 	if (crypto_sha256(lower, strlen(lower), d) == -1)
 		return NULL;
-	return hex_encode(x->a, d, 16);
+	return hex_encode(x->a, d, sizeof(d));
+}
+
+/*
+ * The canonical key of an address (ident.c) in the arena: what accounts
+ * are looked up and kept unique by.  An address that has none (mixed
+ * scripts, a bad domain) gets "", which matches no account.
+ */
+char *
+dom_email_key(struct actx *x, const char *email)
+{
+	char		 key[IDENT_KEY_MAX];
+	const char	*why;
+
+	if (email == NULL || ident_email_key(email, key, sizeof(key),
+	    &why) != 1)
+		return arena_strdup(x->a, "");
+	return arena_strdup(x->a, key);
 }
 
 /* Hashes a password with the configured parameters into the arena. */

@@ -138,8 +138,11 @@ find_email(struct actx *x, const char *email, char **uid, char **addr,
     int *verified, char **org)
 {
 	PGresult	*r;
+	const char	*key;
 
-	if ((r = store_exec(&x->w->db, STMT_USER_FOR_EMAIL, 1, &email)) ==
+	if ((key = dom_email_key(x, email)) == NULL)
+		return -1;
+	if ((r = store_exec(&x->w->db, STMT_USER_FOR_EMAIL, 1, &key)) ==
 	    NULL)
 		return -1;
 	if (PQntuples(r) != 1) {
@@ -160,7 +163,7 @@ static enum iam_err
 mail_if_known(struct actx *x, const char *email, const char *purpose)
 {
 	char		*uid, *addr, *org;
-	int		 verified, found;
+	int		 verified, found, send;
 	enum iam_err	 e;
 
 	/*
@@ -175,16 +178,18 @@ mail_if_known(struct actx *x, const char *email, const char *purpose)
 		return IAM_E_SERVICE_UNAVAILABLE;
 	if ((e = dom_begin(x)) != IAM_OK)
 		return e;
-	if (found && !(verified && strcmp(purpose, "verify") == 0)) {
-		if ((e = dom_token_mail(x, uid, addr, purpose)) != IAM_OK)
-			goto out;
-		(void)audit(x, strcmp(purpose, "verify") == 0 ?
-		    "email.verification_sent" : "password.reset_requested", 1,
-		    NULL, NULL, "user", uid, org, NULL);
-	} else
-		(void)audit(x, strcmp(purpose, "verify") == 0 ?
-		    "email.verification_sent" : "password.reset_requested", 0,
-		    NULL, NULL, NULL, NULL, NULL, NULL);
+	/*
+	 * The same statements whether a mail goes out or not: for an
+	 * unknown (or already verified) address they run with no user and
+	 * no recipient, and write nothing.
+	 */
+	send = found && !(verified && strcmp(purpose, "verify") == 0);
+	if ((e = dom_token_mail(x, send ? uid : NULL, send ? addr : NULL,
+	    purpose)) != IAM_OK)
+		goto out;
+	(void)audit(x, strcmp(purpose, "verify") == 0 ?
+	    "email.verification_sent" : "password.reset_requested", send,
+	    NULL, NULL, "user", send ? uid : NULL, send ? org : NULL, NULL);
 	e = dom_commit(x);
 out:
 	if (e != IAM_OK)

@@ -60,6 +60,7 @@ invite_create(struct actx *x, const char *email, const char *role,
 	const char	*p[6];
 	json_object	*slugs;
 	char		*csv, *perms, *plain, *hash, *role_id, *org_name;
+	const char	*key;
 	PGresult	*r;
 	enum iam_err	 e;
 	int		 n;
@@ -71,7 +72,9 @@ invite_create(struct actx *x, const char *email, const char *role,
 	if (!perm_covers(x->perms, perms))
 		return dom_field(x, IAM_E_FORBIDDEN, "role",
 		    "You cannot grant permissions you do not hold");
-	if ((e = dom_query(x, STMT_USER_FOR_EMAIL, 1, &email, &r)) != IAM_OK)
+	if ((key = dom_email_key(x, email)) == NULL)
+		return IAM_E_INTERNAL;
+	if ((e = dom_query(x, STMT_USER_FOR_EMAIL, 1, &key, &r)) != IAM_OK)
 		return e;
 	n = PQntuples(r);
 	PQclear(r);

@@ -81,43 +81,49 @@ dummy_verify(struct env *w, const char *pw)
 }
 
 /* Counts a failed attempt on an unknown address; 0 allowed, 1 over. */
-static int
-unknown_throttled(struct actx *x, const char *email, int64_t *retry)
-{
-	const struct config	*c = x->w->cfg;
-	struct rl_result	 res;
-	char			*id;
-
-	if ((id = dom_address_key(x, email)) == NULL)
-		return 0;
-	if (rl_hit(&x->w->rl, "login", id, c->lockout_threshold,
-	    c->lockout_sec, time(NULL), &res) == 0) {
-		*retry = res.reset;
-		return 1;
-	}
-	return 0;
-}
-
 enum iam_err
 dom_login_failed(struct actx *x, const char *uid, const char *email,
     const char *org, const char *reason)
 {
 	const struct config	*c = x->w->cfg;
-	const char		*p[3];
+	const char		*p[4];
 	json_object		*d = json_object_new_object();
+	PGresult		*r;
+	int64_t			 n = 0;
 
 	metrics_event(EV_LOGIN_FAILED);
 	log_kv(LOG_WARN, "security.login_failed", "ip", x->ip, LOG_END);
 	json_object_object_add(d, "reason", dom_str(reason));
-	if (uid != NULL) {
-		p[0] = uid;
-		p[1] = dom_num(x, c->lockout_threshold);
-		p[2] = dom_num(x, c->lockout_sec);
-		(void)dom_run(x, STMT_USER_LOGIN_FAILED, 3, p);
+	/* Known or not, the same statement counts the failure. */
+	p[0] = uid;
+	p[1] = dom_num(x, c->lockout_threshold);
+	p[2] = dom_num(x, c->lockout_sec);
+	p[3] = uid == NULL ? dom_address_key(x, email) : NULL;
+	if ((uid != NULL || p[3] != NULL) &&
+	    (r = store_exec(&x->w->db, STMT_USER_LOGIN_FAILED, 4, p)) != NULL) {
+		n = atoll(PQgetvalue(r, 0, uid != NULL ? 0 : 1));
+		PQclear(r);
 	}
 	(void)audit(x, "auth.login_failed", 0, uid, email, "user", uid, org, d);
+	/* The failure that reaches the threshold locks: say so. */
+	if (n == c->lockout_threshold) {
+		log_kv(LOG_WARN, "security.lockout", "ip", x->ip, LOG_END);
+		(void)audit(x, "auth.lockout", 0, uid, email, "user", uid, org,
+		    NULL);
+	}
 	json_object_put(d);
 	return IAM_E_INVALID_CREDENTIALS;
+}
+
+/* An attempt while locked: audited, and 429 until the lock's end. */
+static enum iam_err
+locked_out(struct actx *x, const char *uid, const char *email,
+    const char *org, int64_t until)
+{
+	(void)audit(x, "auth.login_locked", 0, uid, email, "user", uid, org,
+	    NULL);
+	x->retry_after = until - time(NULL);
+	return IAM_E_TOO_MANY_ATTEMPTS;
 }
 
 enum iam_err
@@ -134,13 +140,23 @@ acct_login(struct actx *x, const char *email, const char *password,
 	uint32_t		 rr, pp;
 	PGresult		*r;
 
-	if ((r = store_exec(&w->db, STMT_USER_FOR_LOGIN, 1, &email)) == NULL)
+	/* Look-alike forms of an address are one account, and one count. */
+	if ((p[0] = dom_email_key(x, email)) == NULL ||
+	    (p[1] = dom_address_key(x, p[0])) == NULL)
+		return IAM_E_INTERNAL;
+	if ((r = store_exec(&w->db, STMT_USER_FOR_LOGIN, 2, p)) == NULL)
 		return IAM_E_SERVICE_UNAVAILABLE;
-	if (PQntuples(r) != 1) {
+	if (PQntuples(r) != 1) {	/* one row, known or not */
 		PQclear(r);
-		/* Same answer and the same work as for a known address. */
-		if (unknown_throttled(x, email, &x->retry_after))
-			return IAM_E_TOO_MANY_ATTEMPTS;
+		return IAM_E_INTERNAL;
+	}
+	if (PQgetisnull(r, 0, 0)) {
+		/* Same answer and the same work as for a known address: the
+		 * lock of the address, one hash, one counted failure. */
+		locked = atoll(PQgetvalue(r, 0, 6));
+		PQclear(r);
+		if (locked > time(NULL))
+			return locked_out(x, NULL, email, NULL, locked);
 		if (dummy_verify(w, password) == DOM_HASH_BUSY)
 			return IAM_E_SERVICE_UNAVAILABLE;
 		return dom_login_failed(x, NULL, email, NULL, "unknown");
@@ -156,10 +172,8 @@ acct_login(struct actx *x, const char *email, const char *password,
 	org = arena_strdup(x->a, PQgetvalue(r, 0, 9));
 	ok = !PQgetisnull(r, 0, 2);
 	PQclear(r);
-	if (locked > time(NULL)) {
-		x->retry_after = locked - time(NULL);
-		return IAM_E_TOO_MANY_ATTEMPTS;
-	}
+	if (locked > time(NULL))
+		return locked_out(x, uid, email, org, locked);
 	if (ok)
 		ok = dom_password_verify(stored, password);
 	else			/* no password set: the same cost */

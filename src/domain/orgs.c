@@ -446,12 +446,17 @@ org_onboard(struct actx *x, json_object *body, json_object **out)
 	char		*hash, *oid, *uid;
 	struct tokens	 t;
 	struct org	 o;
+	struct pwpolicy	 pol;
 	enum iam_err	 e;
 
 	name = dom_jstr(org, "name");
 	slug = dom_jstr(org, "slug");
 	pw = dom_jstr(body, "password");
-	if ((e = password_policy(x, NULL, pw, email, &why)) != IAM_OK)
+	/* The new organisation's own policy: its name and slug too. */
+	memset(&pol, 0, sizeof(pol));
+	pol.org_name = name;
+	pol.org_slug = slug;
+	if ((e = password_policy(x, &pol, pw, email, &why)) != IAM_OK)
 		return dom_field(x, e, "password", why);
 	if ((hash = dom_hash_password(x, pw)) == NULL)
 		return dom_hash_failed(x);

@@ -1,13 +1,23 @@
 /*
- * password.c: the password policy.  The common-password list holds the
- * passwords of eight or more characters that head the public lists of
- * leaked passwords (SecLists' most common credentials, the NCSC's
- * "100,000 most common" top, haveibeenpwned's top entries); shorter ones
- * are refused by length already.
+ * password.c: the password policy.  A password is refused when it is
+ * common: on the built-in list below (the passwords of eight or more
+ * characters that head the public lists of leaked passwords), on the
+ * shipped list COMMON_PASSWORDS_FILE names (conf/common-passwords.txt:
+ * zxcvbn's 30,000 most common, MIT licence beside it), loaded once per
+ * process and searched in O(log n), or refused by cracklib's check
+ * against Debian's packaged dictionary; or when it contains, case-folded,
+ * the address, its local part or the organisation's name or slug.
  */
+#include <ctype.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include <crack.h>
+
+#include "log.h"
 #include "accounts.h"
 #include "conf.h"
 #include "parse.h"
@@ -41,6 +51,68 @@ static const char *const common[] = {
 	"company123",
 };
 
+/* The shipped list, lower-cased and sorted; loaded at first use. */
+static char	**list;
+static size_t	  nlist;
+static int	  list_tried;
+
+static int
+cmpstr(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void
+list_load(const char *path)
+{
+	FILE	*f;
+	char	 line[256], **v = NULL, **nv, *p;
+	size_t	 n = 0, cap = 0;
+
+	list_tried = 1;
+	if (path == NULL || path[0] == '\0')
+		return;
+	if ((f = fopen(path, "r")) == NULL) {
+		log_kv(LOG_ERROR, "password.list_unreadable", "path", path,
+		    LOG_END);
+		return;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		line[strcspn(line, "\r\n")] = '\0';
+		if (line[0] == '\0')
+			continue;
+		for (p = line; *p != '\0'; p++)
+			*p = (char)tolower((unsigned char)*p);
+		if (n == cap) {
+			cap = cap ? cap * 2 : 4096;
+			if ((nv = realloc(v, cap * sizeof(*v))) == NULL)
+				break;
+			v = nv;
+		}
+		if ((v[n] = strdup(line)) == NULL)
+			break;
+		n++;
+	}
+	fclose(f);
+	qsort(v, n, sizeof(*v), cmpstr);
+	list = v;
+	nlist = n;
+}
+
+static int
+on_list(const char *pw)
+{
+	char	 low[256], *key = low;
+	size_t	 i;
+
+	if (strlen(pw) >= sizeof(low))
+		return 0;	/* longer than any entry */
+	for (i = 0; pw[i] != '\0'; i++)
+		low[i] = (char)tolower((unsigned char)pw[i]);
+	low[i] = '\0';
+	return bsearch(&key, list, nlist, sizeof(*list), cmpstr) != NULL;
+}
+
 int
 password_common(const char *pw)
 {
@@ -49,7 +121,21 @@ password_common(const char *pw)
 	for (i = 0; i < sizeof(common) / sizeof(common[0]); i++)
 		if (strcasecmp(common[i], pw) == 0)
 			return 1;
-	return 0;
+	return nlist > 0 && on_list(pw);
+}
+
+/* 1 if pw contains s (4 characters or more), case-folded. */
+static int
+contains(const char *pw, const char *s, size_t n)
+{
+	char	*t;
+	int	 found;
+
+	if (s == NULL || n < 4 || (t = strndup(s, n)) == NULL)
+		return 0;
+	found = strcasestr(pw, t) != NULL;
+	free(t);
+	return found;
 }
 
 void
@@ -97,8 +183,9 @@ enum iam_err
 password_policy(const struct actx *x, const struct pwpolicy *pol,
     const char *pw, const char *email, const char **why)
 {
-	size_t	n, min = (size_t)x->w->cfg->password_min_length;
-	int	c;
+	size_t		 n, min = (size_t)x->w->cfg->password_min_length;
+	int		 c;
+	const char	*cr;
 
 	if (!utf8_valid(pw, strlen(pw))) {
 		*why = "Password must be valid UTF-8";
@@ -131,12 +218,31 @@ password_policy(const struct actx *x, const struct pwpolicy *pol,
 			*why = "Password lacks a required character class";
 		return IAM_E_WEAK_PASSWORD;
 	}
+	if (!list_tried)
+		list_load(x->w->cfg->common_passwords_file);
 	if (password_common(pw)) {
 		*why = "Password is too common";
 		return IAM_E_WEAK_PASSWORD;
 	}
-	if (email != NULL && strcasecmp(pw, email) == 0) {
-		*why = "Password must not be the email address";
+	/* cracklib: its dictionary, and its rules (a dictionary word
+	 * mangled, too simple, too few different characters). */
+	if ((cr = FascistCheck(pw, GetDefaultCracklibDict())) != NULL &&
+	    strncmp(cr, "error", 5) != 0) {	/* no dictionary: skipped */
+		*why = arena_printf(x->a, "Password is too easy to guess: %s",
+		    cr);
+		if (*why == NULL)
+			*why = "Password is too easy to guess";
+		return IAM_E_WEAK_PASSWORD;
+	}
+	if (email != NULL && (contains(pw, email, strlen(email)) ||
+	    contains(pw, email, strcspn(email, "@")))) {
+		*why = "Password must not contain the email address";
+		return IAM_E_WEAK_PASSWORD;
+	}
+	if (pol != NULL && (contains(pw, pol->org_name, pol->org_name ?
+	    strlen(pol->org_name) : 0) || contains(pw, pol->org_slug,
+	    pol->org_slug ? strlen(pol->org_slug) : 0))) {
+		*why = "Password must not contain the organisation's name";
 		return IAM_E_WEAK_PASSWORD;
 	}
 	return IAM_OK;

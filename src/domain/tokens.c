@@ -31,8 +31,10 @@ dom_access_token(struct actx *x, const char *user_id, const char *org_id,
 	unsigned char		 jti[16];
 	time_t			 now = time(NULL);
 
-	if (keys_refresh(&w->keys, &w->db, w->cfg, now, 0) == -1 &&
-	    w->keys.n == 0)
+	/* env_sync, not keys_refresh alone: a key withdrawn by another
+	 * worker (a breach rotation, announced by NOTIFY) must not sign
+	 * here again, whatever route this worker last served. */
+	if (env_sync(w, now) == -1 && w->keys.n == 0)
 		return IAM_E_SERVICE_UNAVAILABLE;
 	if ((k = keys_current(&w->keys, now)) == NULL) {
 		if (keys_refresh(&w->keys, &w->db, w->cfg, now, 1) == -1 ||

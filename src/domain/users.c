@@ -25,14 +25,19 @@ dom_user_insert(struct actx *x, const char *org, const char *email,
     const char *hash, const char *first, const char *last, const char *role,
     char **uid)
 {
-	const char	*p[3];
+	const char	*p[4];
 	PGresult	*r;
 	enum iam_err	 e;
 
 	p[0] = org;
 	p[1] = email;
 	p[2] = hash;
-	if ((e = dom_query(x, STMT_USER_INSERT, 3, p, &r)) != IAM_OK)
+	if ((p[3] = dom_email_key(x, email)) == NULL)
+		return IAM_E_INTERNAL;
+	if (p[3][0] == '\0')
+		return dom_field(x, IAM_E_VALIDATION, "email",
+		    "email must be a valid email address");
+	if ((e = dom_query(x, STMT_USER_INSERT, 4, p, &r)) != IAM_OK)
 		return e;
 	if (PQntuples(r) != 1) {
 		PQclear(r);
@@ -64,6 +69,10 @@ acct_org_policy(struct actx *x, const char *org, struct pwpolicy *pol)
 		return e;
 	pwpolicy_from_json(pol, PQntuples(r) == 1 && !PQgetisnull(r, 0, 0) ?
 	    dom_json(x, PQgetvalue(r, 0, 0)) : NULL);
+	if (PQntuples(r) == 1) {
+		pol->org_name = arena_strdup(x->a, PQgetvalue(r, 0, 1));
+		pol->org_slug = arena_strdup(x->a, PQgetvalue(r, 0, 2));
+	}
 	PQclear(r);
 	return IAM_OK;
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "http.h"
+#include "ident.h"
 #include "parse.h"
 #include "validate.h"
 
@@ -61,7 +62,8 @@ depth_within(json_object *v, int max)
 static const char *
 check(const struct field *f, json_object *v)
 {
-	const char	*s;
+	const char	*s, *why;
+	char		 key[IDENT_KEY_MAX];
 	size_t		 i, n;
 
 	switch (f->type) {
@@ -73,11 +75,21 @@ check(const struct field *f, json_object *v)
 		s = json_object_get_string(v);
 		if ((size_t)json_object_get_string_len(v) != strlen(s))
 			return "must not contain NUL";
-		if (f->type == F_EMAIL)
-			return email_valid(s) ? NULL :
-			    "must be a valid email address";
+		if (f->type == F_EMAIL) {
+			if (!email_valid(s))
+				return "must be a valid email address";
+			/* An address must have a canonical form: one
+			 * script in its local part, a valid domain. */
+			return ident_email_key(s, key, sizeof(key), &why) ==
+			    1 ? NULL : why;
+		}
 		if (f->type == F_SECRET)
 			return strlen(s) <= f->max ? NULL : "is too long";
+		/* A single line: no control characters (a name with CR/LF
+		 * would be copied raw into a mail's headers or text). */
+		for (i = 0; s[i] != '\0'; i++)
+			if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+				return "must not contain control characters";
 		return utf8_chars(s) <= f->max ? NULL : "is too long";
 	case F_OBJECT:
 		if (!json_object_is_type(v, json_type_object))

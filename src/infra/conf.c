@@ -57,6 +57,10 @@ static const struct ckey keys[] = {
 	  "password hashes computed at once by the whole server, beyond "
 	  "which a request needing one gets 503 at once (default: half the "
 	  "workers, at least 1; 0: no cap)" },
+	{ "COMMON_PASSWORDS_FILE", C_STR, O(common_passwords_file), "", 0, 0,
+	  NULL, "list of common passwords to refuse, one per line (the tree "
+	  "ships conf/common-passwords.txt); empty: the built-in list and "
+	  "cracklib only" },
 	{ "HASH_SLOTS_FILE", C_STR, O(hash_slots_file), "", 0, 0, NULL,
 	  "lock file the processes share the hash slots through when there "
 	  "is no master (mod_fcgid, CGI); empty: one hash per process" },

@@ -84,27 +84,41 @@ static const struct {
 	    " FROM organisations WHERE is_default AND deleted_at IS NULL", 1 },
 	[STMT_USER_INSERT] = { "user_insert",
 	    "INSERT INTO users (organisation_id, email, password_hash,"
-	    " password_changed_at) VALUES ($1, $2, $3, now())"
-	    " ON CONFLICT (lower(email)) WHERE deleted_at IS NULL DO NOTHING"
-	    " RETURNING id", 3 },
+	    " password_changed_at, email_key) VALUES ($1, $2, $3, now(), $4)"
+	    " ON CONFLICT (email_key) WHERE deleted_at IS NULL DO NOTHING"
+	    " RETURNING id", 4 },
 	[STMT_PROFILE_INSERT] = { "profile_insert",
 	    "INSERT INTO profiles (user_id, first_name, last_name)"
 	    " VALUES ($1, $2, $3)", 3 },
+	/*
+	 * One row for every address, known or not (id NULL when unknown): the
+	 * same statement and the same lock either way, the lock of an
+	 * unknown address coming from login_throttle.  $2 is the address key.
+	 */
 	[STMT_USER_FOR_LOGIN] = { "user_for_login",
 	    "SELECT u.id, u.email, u.password_hash, u.status,"
 	    " u.email_verified_at IS NOT NULL, u.failed_logins,"
-	    " coalesce(ceil(extract(epoch FROM u.locked_until))::bigint, 0),"
+	    " coalesce(ceil(extract(epoch FROM coalesce(u.locked_until,"
+	    "  t.locked_until)))::bigint, 0),"
 	    " u.must_reset_password, o.status, o.id"
-	    " FROM users u JOIN organisations o ON o.id = u.organisation_id"
-	    " WHERE lower(u.email) = lower($1) AND u.deleted_at IS NULL", 1 },
-	/* A lock that has run out starts the count again. */
+	    " FROM (SELECT 1) q"
+	    " LEFT JOIN users u ON u.email_key = $1 AND u.deleted_at IS NULL"
+	    " LEFT JOIN organisations o ON o.id = u.organisation_id"
+	    " LEFT JOIN login_throttle t ON u.id IS NULL"
+	    "  AND t.address_key = decode($2, 'hex')", 2 },
 	/* The caller's hash and lock, for a check of the current password. */
 	[STMT_USER_PASSWORD_STATE] = { "user_password_state",
 	    "SELECT u.password_hash, coalesce(floor(extract(epoch FROM"
 	    " u.locked_until))::bigint, 0), u.email, u.organisation_id"
 	    " FROM users u WHERE u.id = $1 AND u.deleted_at IS NULL", 1 },
+	/*
+	 * A failed password: the user's count ($1), or the address's ($4,
+	 * its key, when $1 is NULL), in the one statement either way.  A
+	 * lock that has run out starts the count again; the failure that
+	 * reaches $2 locks for $3 seconds from now.
+	 */
 	[STMT_USER_LOGIN_FAILED] = { "user_login_failed",
-	    "UPDATE users SET"
+	    "WITH u AS (UPDATE users SET"
 	    " failed_logins = CASE WHEN locked_until <= now() THEN 1"
 	    "  ELSE failed_logins + 1 END,"
 	    " locked_until = CASE"
@@ -112,7 +126,20 @@ static const struct {
 	    "   ELSE failed_logins + 1 END) >= $2"
 	    "  THEN now() + $3 * interval '1 second'"
 	    "  WHEN locked_until <= now() THEN NULL ELSE locked_until END"
-	    " WHERE id = $1 RETURNING failed_logins", 3 },
+	    " WHERE id = $1::uuid RETURNING failed_logins),"
+	    " t AS (INSERT INTO login_throttle AS l (address_key, failed,"
+	    "  locked_until) SELECT decode($4, 'hex'), 1, CASE WHEN 1 >= $2"
+	    "  THEN now() + $3 * interval '1 second' END WHERE $1 IS NULL"
+	    " ON CONFLICT (address_key) DO UPDATE SET"
+	    "  failed = CASE WHEN l.locked_until <= now() THEN 1"
+	    "   ELSE l.failed + 1 END,"
+	    "  locked_until = CASE"
+	    "   WHEN (CASE WHEN l.locked_until <= now() THEN 1"
+	    "    ELSE l.failed + 1 END) >= $2"
+	    "   THEN now() + $3 * interval '1 second'"
+	    "   WHEN l.locked_until <= now() THEN NULL ELSE l.locked_until END,"
+	    "  updated_at = now() RETURNING failed)"
+	    " SELECT (SELECT failed_logins FROM u), (SELECT failed FROM t)", 4 },
 	[STMT_USER_LOGIN_OK] = { "user_login_ok",
 	    "UPDATE users SET failed_logins = 0, locked_until = NULL,"
 	    " last_login_at = now(), last_login_ip = $2,"
@@ -126,7 +153,7 @@ static const struct {
 	[STMT_USER_FOR_EMAIL] = { "user_for_email",
 	    "SELECT u.id, u.email, u.email_verified_at IS NOT NULL, u.status,"
 	    " u.organisation_id FROM users u"
-	    " WHERE lower(u.email) = lower($1) AND u.deleted_at IS NULL", 1 },
+	    " WHERE u.email_key = $1 AND u.deleted_at IS NULL", 1 },
 	[STMT_USER_VERIFY_EMAIL] = { "user_verify_email",
 	    "UPDATE users SET email_verified_at = coalesce(email_verified_at,"
 	    " now()), updated_at = now() WHERE id = $1 AND deleted_at IS NULL",
@@ -277,7 +304,10 @@ static const struct {
 	    "WITH v AS (UPDATE email_tokens SET consumed_at = now()"
 	    " WHERE user_id = $1 AND purpose = $2 AND consumed_at IS NULL)"
 	    " INSERT INTO email_tokens (user_id, purpose, token_hash, expires_at)"
-	    " VALUES ($1, $2, $3, now() + $4 * interval '1 second')", 4 },
+	    /* no user (an unknown address): the same statement, no row */
+	    " SELECT $1::uuid, $2::text, $3::bytea,"
+	    " now() + $4 * interval '1 second'"
+	    " WHERE $1::uuid IS NOT NULL", 4 },
 	/* A completed reset voids every reset token of the user. */
 	[STMT_EMAIL_TOKENS_VOID] = { "email_tokens_void",
 	    "UPDATE email_tokens SET consumed_at = now()"
@@ -289,7 +319,7 @@ static const struct {
 	    " AND expires_at > now() RETURNING user_id", 2 },
 	[STMT_OUTBOX_INSERT] = { "outbox_insert",
 	    "INSERT INTO email_outbox (to_addr, subject, body)"
-	    " VALUES ($1, $2, $3)", 3 },
+	    " SELECT $1::text, $2::text, $3::text WHERE $1 IS NOT NULL", 3 },
 	[STMT_OUTBOX_NOTIFY] = { "outbox_notify",
 	    "SELECT pg_notify('iam_outbox', '')", 0 },
 
@@ -391,7 +421,7 @@ static const struct {
 	    " WHERE u.id = $1 AND u.deleted_at IS NULL"
 	    " AND o.deleted_at IS NULL", 1 },
 	[STMT_ORG_POLICY] = { "org_policy",
-	    "SELECT settings->'passwordPolicy' FROM organisations"
+	    "SELECT settings->'passwordPolicy', name, slug FROM organisations"
 	    " WHERE id = coalesce($1::uuid,"
 	    "  (SELECT id FROM organisations WHERE is_default))", 1 },
 	[STMT_USER_ROLE_ADD_SLUG] = { "user_role_add_slug",

@@ -48,8 +48,14 @@ def test_weak_and_common_passwords_are_400_weak_password():
         assert r.status == 400, pw
         assert r.error_code() == "WEAK_PASSWORD", pw
         assert r.json["error"]["details"][0]["field"] == "password"
+    # 128 characters (of two bytes each, some) is still a password; one
+    # character 128 times is not (cracklib: too few different ones).
     r = request("POST", "/v1/auth/register", body={"email": email, "password": "é" * 128})
-    assert r.status == 201
+    assert r.status == 400 and r.error_code() == "WEAK_PASSWORD"
+    long = ("é correct horse battery staple 42 " * 4)[:128]
+    assert len(long) == 128
+    r = request("POST", "/v1/auth/register", body={"email": email, "password": long})
+    assert r.status == 201, r.body
 
 
 def test_register_validates_every_field_and_refuses_unknown_ones():

@@ -14,7 +14,7 @@ import pytest
 
 from conftest import (PASSWORD, STACK, CTL, add_member, iamctl, login,
                       everywhere, new_email, onboard, psql_value, register,
-                      request, stack, sysadmin, wait_for)
+                      request, stack, sysadmin, wait_for, worker_pids)
 from conftest import _reload_and_wait
 
 pytestmark = pytest.mark.destructive
@@ -332,3 +332,45 @@ def test_export_loses_nothing_while_the_collector_is_down():
         out, _ = p.communicate(timeout=10)
         c.stop()
     assert p.returncode == 0 and "exported" in out
+
+
+def test_after_a_breach_rotation_every_worker_signs_with_a_published_key():
+    """Tokens issued right after the answer, by every worker, name a key
+    the JWKS served right after the answer lists, and no withdrawn key."""
+    from conftest import (_answered_by, log_cursor, new_email,
+                          on_every_worker, session)
+    import base64 as _b
+    admin = sysadmin()
+    _, _, d = session(new_email("after-rotation"))
+    old = {k["kid"] for k in request("GET", "/oauth2/jwks").json["keys"]}
+    # Every worker has signed lately (its keyring is fresh, so only the
+    # NOTIFY can tell it of the withdrawal).
+    for rs in on_every_worker("GET", "/v1/me", {"Authorization": "Bearer " +
+                                                d["accessToken"]}).values():
+        assert all(x.status == 200 for x in rs)
+    r = admin.call("POST", "/v1/system/rotate-signing-key")
+    assert r.status == 200, r.body
+    workers = set(worker_pids())
+    seen, refresh = {}, d["refreshToken"]
+    for i in range(60):
+        cursor = log_cursor()
+        rid = "after-rot-%d-%d" % (os.getpid(), i)
+        r = request("POST", "/v1/auth/refresh",
+                    body={"refreshToken": refresh},
+                    headers={"X-Request-Id": rid})
+        assert r.status == 200, r.body
+        refresh = r.json["data"]["refreshToken"]
+        tok = r.json["data"]["accessToken"]
+        kid = json.loads(_b.urlsafe_b64decode(tok.split(".")[0] + "=="))["kid"]
+        pid = _answered_by(cursor, {rid})[rid]
+        seen.setdefault(pid, set()).add(kid)
+        if workers <= set(seen):
+            break
+    assert workers <= set(seen), (workers, seen)
+    # The JWKS as every worker serves it now lists them, and no old key.
+    for rs in on_every_worker("GET", "/oauth2/jwks").values():
+        for x in rs:
+            jwks = {k["kid"] for k in x.json["keys"]}
+            assert jwks and not (jwks & old)
+            for pid, kids in seen.items():
+                assert kids <= jwks, (pid, kids, jwks)
