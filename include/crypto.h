@@ -24,7 +24,6 @@ int	 crypto_secret_eq(const void *a, size_t alen, const void *b,
 /* Wipes n bytes in a way the compiler keeps. */
 void	 crypto_wipe(void *, size_t);
 
-#endif
 
 /* An Ed25519 key held by OpenSSL, loaded once and kept (keyring). */
 struct crypto_pkey;
@@ -68,3 +67,5 @@ int	 crypto_password_hash(const char *pw, uint64_t n, uint32_t r,
 int	 crypto_password_verify(const char *mcf, const char *pw) IAM_WUR;
 int	 crypto_password_params(const char *mcf, uint64_t *n, uint32_t *r,
 	    uint32_t *p);
+
+#endif

@@ -108,7 +108,6 @@ int	 parse_int(const char *, int64_t min, int64_t max, int64_t *out);
 int	 parse_content_type(struct arena *, const char *hdr, char **type,
 	    char **charset);
 
-#endif
 
 /* base64url without padding (RFC 4648 §5), as JWTs use it. */
 char	*b64url_encode(struct arena *, const void *, size_t);
@@ -130,3 +129,5 @@ int	 email_valid(const char *s);
  * calendar day.
  */
 int	 rfc3339_valid(const char *s);
+
+#endif

@@ -4,6 +4,7 @@
  * refusal uses the error envelope.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -108,21 +109,30 @@ metrics_allowed(struct req *r)
 enum iam_err
 ops_metrics(struct req *r)
 {
+	/* The routes' label sets, made once per process (the table is
+	 * static); the process's lifetime owns them. */
+	static char	**labels;
 	struct buf	 b;
-	const char	**labels;
 	size_t		 i;
 
 	if (!metrics_allowed(r))
 		return IAM_E_FORBIDDEN;
-	if ((labels = arena_alloc(r->a, (nroutes + 1) * sizeof(*labels))) ==
-	    NULL)
-		return IAM_E_INTERNAL;
-	for (i = 0; i < nroutes; i++)
-		if ((labels[i] = arena_printf(r->a, "method=\"%s\",route=\"%s\"",
-		    method_name(routes[i].method), routes[i].pattern)) == NULL)
+	if (labels == NULL) {
+		if ((labels = calloc(nroutes + 1, sizeof(*labels))) == NULL)
 			return IAM_E_INTERNAL;
+		for (i = 0; i < nroutes; i++)
+			if (asprintf(&labels[i], "method=\"%s\",route=\"%s\"",
+			    method_name(routes[i].method),
+			    routes[i].pattern) == -1) {
+				while (i > 0)
+					free(labels[--i]);
+				free(labels);
+				labels = NULL;
+				return IAM_E_INTERNAL;
+			}
+	}
 	buf_init(&b, r->a);
-	metrics_render(&b, labels, nroutes);
+	metrics_render(&b, (const char *const *)labels, nroutes);
 	if (b.oom)
 		return IAM_E_INTERNAL;
 	resp_text(r, 200, "text/plain; version=0.0.4; charset=utf-8", b.data,

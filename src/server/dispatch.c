@@ -254,6 +254,14 @@ dispatch(struct env *w, struct io *io)
 	r.route = -1;
 	log_request(r.id);	/* filled in as the request is parsed */
 	answer(&r);
+	/* Whatever a handler left open is not kept: a transaction still
+	 * open here belongs to a path that failed on its way out. */
+	if (w->db.in_tx) {
+		log_kv(LOG_ERROR, "http.open_transaction", LOG_END);
+		store_rollback(&w->db);
+		if (r.status < 500)
+			resp_error(&r, IAM_E_INTERNAL, NULL, NULL);
+	}
 	if (r.status == 0)
 		resp_error(&r, IAM_E_INTERNAL, NULL, NULL);
 	/* A 500 leaves its cause in the log: the lines above carry its

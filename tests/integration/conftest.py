@@ -589,19 +589,23 @@ def pytest_collection_modifyitems(session, config, items):
 
 
 class default_org_settings:
-    """with default_org_settings(): the default organisation's settings are
-    put back exactly as they were found when the block ends."""
+    """with default_org_settings(): the default organisation's settings (or
+    those of the organisation org_id) are put back exactly as they were
+    found when the block ends."""
+
+    def __init__(self, org_id=None):
+        self.where = "is_default" if org_id is None else "id = '%s'" % org_id
 
     def __enter__(self):
         self.saved = psql_value("SELECT settings::text FROM organisations "
-                                "WHERE is_default")
+                                "WHERE " + self.where)
         return self
 
     def __exit__(self, *exc):
-        psql_value("UPDATE organisations SET settings = '%s'::jsonb WHERE "
-                   "is_default" % self.saved.replace("'", "''"))
+        psql_value("UPDATE organisations SET settings = '%s'::jsonb WHERE %s"
+                   % (self.saved.replace("'", "''"), self.where))
         assert psql_value("SELECT settings::text FROM organisations WHERE "
-                          "is_default") == self.saved
+                          + self.where) == self.saved
         return False
 
 
