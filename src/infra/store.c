@@ -47,6 +47,16 @@
 	"  FROM user_roles ur JOIN roles r ON r.id = ur.role_id" \
 	"  CROSS JOIN unnest(r.permissions) q WHERE ur.user_id = u.id), '')"
 
+/* Closes a statement whose CTE "s" ends sessions: their access tokens end
+ * with them (a 'session' revocation each, and one NOTIFY iam_tokens at
+ * commit when any ended). */
+#define SESSIONS_END_TOKENS \
+	" RETURNING id)," \
+	" r AS (INSERT INTO token_revocations (scope, subject, cutoff)" \
+	"  SELECT 'session', id, date_trunc('second', clock_timestamp())" \
+	"  + interval '1 second' FROM s RETURNING 1)" \
+	" SELECT pg_notify('iam_tokens', '') WHERE EXISTS (SELECT 1 FROM r)"
+
 static const struct {
 	const char	*name;
 	const char	*sql;
@@ -244,42 +254,26 @@ static const struct {
 	    " WHERE id = (SELECT session_id FROM t)", 2 },
 	/*
 	 * Each way a session ends also voids its access tokens on every
-	 * worker: a 'session' revocation per ended session, announced at
-	 * commit.
+	 * worker (SESSIONS_END_TOKENS closes each statement).
 	 */
 	[STMT_SESSION_REVOKE] = { "session_revoke",
 	    "WITH s AS (UPDATE sessions SET revoked_at = now()"
 	    " WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL"
-	    " RETURNING id),"
-	    /* the access tokens of each ended session end with it */
-	    " r AS (INSERT INTO token_revocations (scope, subject, cutoff)"
-	    "  SELECT 'session', id, date_trunc('second', clock_timestamp())"
-	    "  + interval '1 second' FROM s RETURNING 1)"
-	    " SELECT pg_notify('iam_tokens', '') WHERE EXISTS (SELECT 1 FROM r)", 2 },
+	    SESSIONS_END_TOKENS, 2 },
 	[STMT_SESSION_REVOKE_TOKENS] = { "session_revoke_tokens",
 	    "UPDATE refresh_tokens SET revoked_at = now()"
 	    " WHERE session_id = $1 AND revoked_at IS NULL", 1 },
 	[STMT_USER_REVOKE_SESSIONS] = { "user_revoke_sessions",
 	    "WITH s AS (UPDATE sessions SET revoked_at = now()"
 	    " WHERE user_id = $1 AND revoked_at IS NULL"
-	    " RETURNING id),"
-	    /* the access tokens of each ended session end with it */
-	    " r AS (INSERT INTO token_revocations (scope, subject, cutoff)"
-	    "  SELECT 'session', id, date_trunc('second', clock_timestamp())"
-	    "  + interval '1 second' FROM s RETURNING 1)"
-	    " SELECT pg_notify('iam_tokens', '') WHERE EXISTS (SELECT 1 FROM r)", 1 },
+	    SESSIONS_END_TOKENS, 1 },
 	[STMT_USER_REVOKE_TOKENS] = { "user_revoke_tokens",
 	    "UPDATE refresh_tokens SET revoked_at = now()"
 	    " WHERE user_id = $1 AND revoked_at IS NULL", 1 },
 	[STMT_USER_REVOKE_OTHER_SESSIONS] = { "user_revoke_other_sessions",
 	    "WITH s AS (UPDATE sessions SET revoked_at = now() WHERE user_id = $1"
 	    " AND revoked_at IS NULL AND id IS DISTINCT FROM $2::uuid"
-	    " RETURNING id),"
-	    /* the access tokens of each ended session end with it */
-	    " r AS (INSERT INTO token_revocations (scope, subject, cutoff)"
-	    "  SELECT 'session', id, date_trunc('second', clock_timestamp())"
-	    "  + interval '1 second' FROM s RETURNING 1)"
-	    " SELECT pg_notify('iam_tokens', '') WHERE EXISTS (SELECT 1 FROM r)", 2 },
+	    SESSIONS_END_TOKENS, 2 },
 	[STMT_USER_REVOKE_OTHER_TOKENS] = { "user_revoke_other_tokens",
 	    "UPDATE refresh_tokens SET revoked_at = now() WHERE user_id = $1"
 	    " AND revoked_at IS NULL AND session_id IS DISTINCT FROM $2::uuid",
