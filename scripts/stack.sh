@@ -141,6 +141,10 @@ secret_key() {
 # every configuration key present in the environment.
 render_conf() {
 	local out=$DIR/iam.conf tmp key
+	# The server's user may not be able to read the checkout (a mode 700
+	# directory): it reads its copy of the password list.
+	cp -f "$ROOT/conf/common-passwords.txt" "$DIR/common-passwords.txt"
+	chmod 0644 "$DIR/common-passwords.txt"
 	tmp=$(mktemp)
 	{
 		echo "# Rendered by scripts/stack.sh from conf/iam.conf; edits are lost."
@@ -148,7 +152,7 @@ render_conf() {
 		echo "DATABASE_URL = $(pg_url)"
 		echo "MEMCACHED_SERVERS = 127.0.0.1:$MC_PORT"
 		echo "MIGRATIONS_DIR = $ROOT/sql"
-		echo "COMMON_PASSWORDS_FILE = $ROOT/conf/common-passwords.txt"
+		echo "COMMON_PASSWORDS_FILE = $DIR/common-passwords.txt"
 		echo "SECRET_ENCRYPTION_KEY = $(secret_key)"
 		echo "MAIL_DIR = $DIR/mail"
 		echo "ISSUER_URL = http://127.0.0.1:$HTTP_PORT"
