@@ -90,16 +90,26 @@ struct audit_query {
 enum iam_err	auditq_list(struct actx *, const struct audit_query *,
 		    struct listq *);
 enum iam_err	auditq_get(struct actx *, const char *id, json_object **);
-/* {valid, checked, firstBrokenId} over the whole chain. */
+/* {valid, checked, firstBrokenId} over the caller's organisation's
+ * chain (pending events linked first). */
 enum iam_err	auditq_verify(struct actx *, json_object **);
+struct chain_report;
+/* One chain (an organisation id, or CHAIN_INSTANCE), linked first. */
+enum iam_err	auditq_verify_chain(struct actx *, const char *chain,
+		    struct chain_report *);
 
 /*
- * Deletes events older than days (keeping the newest, and, when
- * exporting, whatever the exporter has not shipped), anchoring the first
- * kept row so the chain still verifies.  *purged counts them.
+ * Deletes, chain by chain, events older than days (keeping each chain's
+ * newest link, and, when exporting, whatever the exporter has not
+ * shipped), anchoring each chain at the last link taken out so it still
+ * verifies.  *purged counts them.  The owner's connection.
  */
 enum iam_err	auditq_purge(struct actx *, int64_t days, int exporting,
 		    int64_t *purged);
+/* Erases the actor email, IP and user agent of a user's events (the
+ * owner's connection); the chain stays valid.  *erased counts them. */
+enum iam_err	auditq_erase(struct actx *, const char *user_id,
+		    int64_t *erased);
 
 /* breach.c: each answers *affected. */
 enum iam_err	breach_revoke(struct actx *, const char *org,

@@ -19,6 +19,7 @@ enum smtp_tls { SMTP_TLS_NONE, SMTP_TLS_STARTTLS, SMTP_TLS_IMPLICIT };
 
 struct config {
 	char		*database_url;
+	char		*database_owner_url;
 	int64_t		 db_connect_timeout;	/* seconds */
 	int64_t		 db_statement_timeout;	/* seconds */
 	char		*memcached_servers;	/* "" → null rate backend */

@@ -14,6 +14,11 @@
 int	 crypto_random(void *buf, size_t n) IAM_WUR;
 /* SHA-256 of n bytes into out[32].  Returns 0 or -1. */
 int	 crypto_sha256(const void *in, size_t n, unsigned char out[32]) IAM_WUR;
+/* HMAC-SHA-256 (RFC 2104, RFC 4231) of n bytes into out[32].  0 or -1. */
+int	 crypto_hmac_sha256(const unsigned char *key, size_t keylen,
+	    const void *in, size_t n, unsigned char out[32]) IAM_WUR;
+/* Compares two 32-byte values in constant time: 1 equal, 0 different. */
+int	 crypto_eq32(const unsigned char a[32], const unsigned char b[32]);
 /*
  * Compares two secrets of any length in time that depends only on their
  * lengths' hashes, not their contents: both are hashed, then the digests

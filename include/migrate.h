@@ -16,5 +16,13 @@ int	 migrate_down(PGconn *, const char *dir, int n, FILE *out);
 /* Lists every migration with its state.  Returns the number pending, or
  * -1 on error. */
 int	 migrate_status(PGconn *, const char *dir, FILE *out);
+/*
+ * As the owner: applies dir/grants.sql to the runtime role, the user
+ * that the runtime connection string (DATABASE_URL) names (libpq's
+ * default, the operating-system user, when it names none), in one
+ * transaction.  0 or -1.
+ */
+int	 migrate_grant(PGconn *, const char *dir, const char *runtime_url,
+	    FILE *out);
 
 #endif

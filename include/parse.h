@@ -117,6 +117,8 @@ unsigned char *b64url_decode(struct arena *, const char *, size_t,
 	    size_t *outlen);
 /* Lower-case hex (2n+1 bytes in the arena). */
 char	*hex_encode(struct arena *, const void *, size_t);
+/* Exactly 2n hex digits (either case) into n bytes.  0 or -1. */
+int	 hex_decode(const char *, unsigned char *, size_t n);
 /* Returns 1 if s is a canonical lower- or upper-case UUID. */
 int	 uuid_valid(const char *s);
 /* Returns 1 if s is a plausible email address (RFC 5321 sizes, one '@',

@@ -44,6 +44,7 @@ enum stmt {
 	STMT_SESSION_INSERT,
 	STMT_REFRESH_INSERT,
 	STMT_REFRESH_LOOKUP,
+	STMT_REFRESH_ROTATE,
 	STMT_REFRESH_REVOKE_FAMILY,
 	STMT_REFRESH_MARK_REPLACED,
 	STMT_SESSION_REVOKE,
@@ -63,18 +64,31 @@ enum stmt {
 	STMT_OUTBOX_CLAIM,
 	STMT_OUTBOX_SENT,
 	STMT_OUTBOX_RETRY,
-	/* audit */
-	STMT_AUDIT_LOCK,
+	/* audit: events, chaining, keys, verification, export, purge */
 	STMT_AUDIT_INSERT,
 	STMT_AUDIT_GET,
-	STMT_AUDIT_VERIFY,
+	STMT_AUDIT_CHAIN_TRYLOCK,
+	STMT_AUDIT_CHAIN_LOCK,
+	STMT_AUDIT_PENDING,
+	STMT_AUDIT_HEADS,
+	STMT_AUDIT_LINK,
+	STMT_AUDIT_PENDING_COUNT,
+	STMT_AUDIT_KEYS_LIST,
+	STMT_AUDIT_KEYS_LOCK,
+	STMT_AUDIT_KEY_INSERT,
+	STMT_AUDIT_KEYS_SEALED,
+	STMT_AUDIT_KEY_RESEAL,
+	STMT_AUDIT_ANCHOR_GET,
+	STMT_AUDIT_CHAIN_PAGE,
+	STMT_AUDIT_UNLINKED,
+	STMT_AUDIT_CHAINS,
 	STMT_AUDIT_EXPORT_CURSOR,
 	STMT_AUDIT_EXPORT_BATCH,
 	STMT_AUDIT_EXPORT_ADVANCE,
-	STMT_AUDIT_PURGE_MARK,
 	STMT_AUDIT_PURGE_ALLOW,
-	STMT_AUDIT_DELETE_BEFORE,
-	STMT_AUDIT_ANCHOR,
+	STMT_AUDIT_PURGE,
+	STMT_AUDIT_ERASE_ALLOW,
+	STMT_AUDIT_ERASE,
 	/* callers, roles and permissions */
 	STMT_CALLER,
 	STMT_ORG_POLICY,
@@ -147,6 +161,7 @@ struct store {
 	time_t		 next_try;	/* no reconnect before this */
 	int		 in_tx;
 	int		 notified;	/* reconnected: reload what is cached */
+	const char	*listen;	/* a channel of its own, or NULL */
 };
 
 /* Remembers cfg; connects at the first store_ready (or store_exec). */
@@ -217,6 +232,10 @@ PGresult *store_audit(struct store *, const struct audit_filter *,
  * since the last call; never blocks.
  */
 int	 store_notified(struct store *);
+/* Also LISTENs on channel (a static string) on every connection. */
+void	 store_listen(struct store *, const char *channel);
+/* Waits up to ms for a notification; returns store_notified(). */
+int	 store_wait(struct store *, int ms);
 
 /* Round-trip check used by /health/ready: 1 ok, -1 not; *ms its time. */
 int	 store_ping(struct store *, double *ms);

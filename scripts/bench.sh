@@ -71,14 +71,24 @@ EOT
 cp "$ROOT/build/bench/responder" "$D/bin/"
 u=()
 [ "$(id -u)" -eq 0 ] && u=(-u iam -U iam)
-BENCH_PG="postgresql:///iam?host=$D/run&user=iam" BENCH_MC="127.0.0.1:$IAM_MC_PORT" \
+# The responder writes (tx2, ins, insa) where the runtime role may not:
+# it connects as the owner.
+psql_bench0() {
+	if [ "$(id -u)" -eq 0 ]; then
+		runuser -u iam -- psql -h "$D/run" -U iam_owner -d iam -qAtc "$1"
+	else
+		psql -h "$D/run" -U iam_owner -d iam -qAtc "$1"
+	fi
+}
+psql_bench0 "CREATE TABLE IF NOT EXISTS bench_writes (id bigserial PRIMARY KEY, org uuid NOT NULL, at timestamptz NOT NULL DEFAULT now())"
+BENCH_PG="postgresql:///iam?host=$D/run&user=iam_owner" BENCH_MC="127.0.0.1:$IAM_MC_PORT" \
     spawn-fcgi -F "$IAM_WORKERS" -s "$D/run/bench.sock" -M 0600 "${u[@]}" \
     -P "$D/run/responder.pid" -- "$D/bin/responder" >/dev/null
 for _ in $(seq 50); do
 	curl -fs -o /dev/null "$URL/bench/responder?mode=pk,incr,verify" && break
 	sleep 0.1
 done
-for m in none sign verify incr pk tx2; do
+for m in none sign verify incr pk tx2 ins insa; do
 	curl -fs -o /dev/null "$URL/bench/responder?mode=$m" || { echo "responder mode $m fails"; exit 1; }
 done
 
@@ -94,9 +104,9 @@ AT=$(curl -fs -H 'Content-Type: application/json' \
     /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["accessToken"])')
 psql_bench() {
 	if [ "$(id -u)" -eq 0 ]; then
-		runuser -u iam -- psql -h "$D/run" -U iam -d iam -qAtc "$1"
+		runuser -u iam -- psql -h "$D/run" -U postgres -d iam -qAtc "$1"
 	else
-		psql -h "$D/run" -U iam -d iam -qAtc "$1"
+		psql -h "$D/run" -U postgres -d iam -qAtc "$1"
 	fi
 }
 for c in $CONNS; do
@@ -219,6 +229,10 @@ pair "GET /v1/me" "/v1/me" "Authorization: Bearer $AT" \
 pair "GET /oauth2/jwks" "/oauth2/jwks" "" "responder incr" "/bench/responder?mode=incr" ""
 pair "POST /v1/auth/refresh" "/v1/auth/refresh" "lua:refresh" \
     "responder sign,tx2" "/bench/responder?mode=sign,tx2" ""
+# Audited writes of two organisations (the chainer linking them as they
+# come) beside the same writes without their audit event.
+pair "audited writes, 2 orgs (responder insa)" "/bench/responder?mode=insa" "" \
+    "responder ins" "/bench/responder?mode=ins" ""
 pair "POST /v1/auth/login" "/v1/auth/login" \
     "lua:{\"email\":\"bench@example.test\",\"password\":\"$PW\"}" \
     "scrypt bound" "bound:$BOUND" ""
@@ -336,6 +350,7 @@ row "GET /health/ready" "responder pk,pk,incr"
 row "GET /v1/me" "responder verify,incr,pk"
 row "GET /oauth2/jwks" "responder incr"
 row "POST /v1/auth/refresh" "responder sign,tx2"
+row "audited writes, 2 orgs (responder insa)" "responder ins"
 row "POST /v1/auth/login" "scrypt bound"
 for r in "${ADMIN_ROWS[@]}"; do
 	row "$r" "GET /v1/me (same caller)"

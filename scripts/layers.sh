@@ -21,6 +21,7 @@ layer_of_header() {
 	case "$1" in
 	parse|method) echo infra; return ;;
 	admin|accounts) echo domain; return ;;	# the domain's public face
+	ctl) echo tools; return ;;		# what the files of iamctl share
 	handlers) echo api; return ;;
 	esac
 	for d in src/*/; do

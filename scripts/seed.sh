@@ -15,7 +15,7 @@ DIR=${IAM_STACK_DIR:-$ROOT/var}
 slug=$1 users=$2 events=$3
 
 q() {
-	local cmd=(psql -h "$DIR/run" -U iam -d iam -v ON_ERROR_STOP=1 -qAtc "$1")
+	local cmd=(psql -h "$DIR/run" -U postgres -d iam -v ON_ERROR_STOP=1 -qAtc "$1")
 	if [ "$(id -u)" -eq 0 ]; then runuser -u iam -- "${cmd[@]}"; else "${cmd[@]}"; fi
 }
 

@@ -75,16 +75,24 @@ layout() {
 }
 
 pg_dir() { echo "$DIR/pg"; }
+# Three PostgreSQL roles: postgres, the cluster's superuser (the stack's
+# own maintenance and the tests' tampering); iam_owner, which owns the
+# database and its schema and runs migrations and the audit purge; iam,
+# the runtime role of the workers, mailer and exporter (no DDL, no
+# superuser, no UPDATE or DELETE on the audit log: sql/grants.sql).
 pg_url() { echo "postgresql:///iam?host=$DIR/run&user=iam"; }
+pg_owner_url() { echo "postgresql:///iam?host=$DIR/run&user=iam_owner"; }
+pg_su() { as_user "$PGBIN/psql" -h "$DIR/run" -U postgres -v ON_ERROR_STOP=1 -qtA "$@"; }
 
 start_postgres() {
 	local pg; pg=$(pg_dir)
 	if [ -f "$pg/postmaster.pid" ] && as_user "$PGBIN/pg_ctl" -D "$pg" status >/dev/null 2>&1; then
+		pg_roles
 		return 0
 	fi
 	if [ ! -f "$pg/PG_VERSION" ]; then
 		say "initdb $pg"
-		as_user "$PGBIN/initdb" -D "$pg" -U iam -E UTF8 --locale=C \
+		as_user "$PGBIN/initdb" -D "$pg" -U postgres -E UTF8 --locale=C \
 		    --auth-local=trust --auth-host=reject >"$DIR/log/initdb.log" 2>&1 \
 		    || { cat "$DIR/log/initdb.log"; die "initdb failed"; }
 		{
@@ -102,10 +110,63 @@ start_postgres() {
 	fi
 	as_user "$PGBIN/pg_ctl" -D "$pg" -l "$DIR/log/postgres.log" -w -t 60 start >/dev/null \
 	    || { tail -n 20 "$DIR/log/postgres.log" >&2; die "postgres did not start"; }
-	if ! as_user "$PGBIN/psql" -h "$DIR/run" -U iam -d postgres -tAc \
-	    "SELECT 1 FROM pg_database WHERE datname = 'iam'" | grep -q 1; then
-		as_user "$PGBIN/createdb" -h "$DIR/run" -U iam iam
+	pg_roles
+}
+
+pg_roles() {
+	# A cluster made before the roles were split has "iam" as its
+	# bootstrap superuser, which cannot be demoted: it is renamed
+	# postgres, and a new, unprivileged iam is made.
+	if [ "$(as_user "$PGBIN/psql" -h "$DIR/run" -U iam -d postgres -tAc \
+	    "SELECT rolname FROM pg_roles WHERE oid = 10" 2>/dev/null)" = iam ]; then
+		say "splitting the database roles of an older stack"
+		as_user "$PGBIN/psql" -h "$DIR/run" -U iam -d postgres -qtAc \
+		    "CREATE ROLE iam_upgrade SUPERUSER LOGIN" >/dev/null
+		as_user "$PGBIN/psql" -h "$DIR/run" -U iam_upgrade -d postgres -qtAc \
+		    "ALTER ROLE iam RENAME TO postgres" >/dev/null
+		pg_su -d postgres -c "DROP ROLE iam_upgrade" >/dev/null
 	fi
+	pg_su -d postgres <<-'SQL' >/dev/null
+	DO $$ BEGIN
+		IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'iam_owner') THEN
+			CREATE ROLE iam_owner LOGIN;
+		END IF;
+		IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'iam') THEN
+			CREATE ROLE iam LOGIN;
+		END IF;
+	END $$;
+	ALTER ROLE iam NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS;
+	ALTER ROLE iam_owner NOSUPERUSER NOCREATEDB NOCREATEROLE;
+	SQL
+	if ! pg_su -d postgres -c "SELECT 1 FROM pg_database WHERE datname = 'iam'" | grep -q 1; then
+		pg_su -d postgres -c "CREATE DATABASE iam OWNER iam_owner" >/dev/null
+	fi
+	# Whatever an older stack made belongs to the owner from now on.
+	pg_su -d iam <<-'SQL' >/dev/null
+	ALTER DATABASE iam OWNER TO iam_owner;
+	ALTER SCHEMA public OWNER TO iam_owner;
+	REVOKE CREATE ON SCHEMA public FROM PUBLIC;
+	DO $$ DECLARE o record; BEGIN
+		FOR o IN SELECT c.oid::regclass AS n FROM pg_class c
+		    JOIN pg_namespace s ON s.oid = c.relnamespace
+		    WHERE s.nspname = 'public' AND c.relkind IN ('r', 'p', 'v')
+		    AND pg_get_userbyid(c.relowner) <> 'iam_owner' LOOP
+			EXECUTE format('ALTER TABLE %s OWNER TO iam_owner', o.n);
+		END LOOP;
+		FOR o IN SELECT c.oid::regclass AS n FROM pg_class c
+		    JOIN pg_namespace s ON s.oid = c.relnamespace
+		    WHERE s.nspname = 'public' AND c.relkind = 'S'
+		    AND pg_get_userbyid(c.relowner) <> 'iam_owner' LOOP
+			EXECUTE format('ALTER SEQUENCE %s OWNER TO iam_owner', o.n);
+		END LOOP;
+		FOR o IN SELECT p.oid::regprocedure AS n FROM pg_proc p
+		    JOIN pg_namespace s ON s.oid = p.pronamespace
+		    WHERE s.nspname = 'public'
+		    AND pg_get_userbyid(p.proowner) <> 'iam_owner' LOOP
+			EXECUTE format('ALTER FUNCTION %s OWNER TO iam_owner', o.n);
+		END LOOP;
+	END $$;
+	SQL
 }
 
 stop_postgres() {
@@ -150,6 +211,7 @@ render_conf() {
 		echo "# Rendered by scripts/stack.sh from conf/iam.conf; edits are lost."
 		grep -v '^[[:space:]]*\(#\|$\)' "$ROOT/conf/iam.conf" || true
 		echo "DATABASE_URL = $(pg_url)"
+		echo "DATABASE_OWNER_URL = $(pg_owner_url)"
 		echo "MEMCACHED_SERVERS = 127.0.0.1:$MC_PORT"
 		echo "MIGRATIONS_DIR = $ROOT/sql"
 		echo "COMMON_PASSWORDS_FILE = $DIR/common-passwords.txt"

@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "admin.h"
+#include "chain.h"
+#include "chainkeys.h"
 #include "dom.h"
 #include "parse.h"
 #include "env.h"
@@ -75,12 +77,8 @@ auditq_get(struct actx *x, const char *id, json_object **out)
 	const char	*p[2] = { x->org_id, id };
 	PGresult	*r;
 	enum iam_err	 e;
-	size_t		 i;
 
-	for (i = 0; id[i] != '\0'; i++)
-		if (id[i] < '0' || id[i] > '9' || i >= 18)
-			return IAM_E_NOT_FOUND;
-	if (i == 0)
+	if (!uuid_valid(id))
 		return IAM_E_NOT_FOUND;
 	if ((e = dom_query(x, STMT_AUDIT_GET, 2, p, &r)) != IAM_OK)
 		return e;
@@ -89,40 +87,64 @@ auditq_get(struct actx *x, const char *id, json_object **out)
 	return *out != NULL ? IAM_OK : IAM_E_NOT_FOUND;
 }
 
+/* Links what is pending, then verifies one chain. */
+enum iam_err
+auditq_verify_chain(struct actx *x, const char *chain,
+    struct chain_report *rep)
+{
+	struct chainkeys	ck;
+	int			rc;
+
+	memset(&ck, 0, sizeof(ck));
+	rc = chain_link_all(&x->w->db, x->w->cfg, &ck) == -1 ? -1 :
+	    chain_verify(&x->w->db, x->w->cfg, &ck, chain, rep);
+	chainkeys_wipe(&ck);
+	return rc == -1 ? IAM_E_SERVICE_UNAVAILABLE : IAM_OK;
+}
+
+/* The caller's organisation's chain, and only it. */
 enum iam_err
 auditq_verify(struct actx *x, json_object **out)
 {
-	PGresult	*r;
-	enum iam_err	 e;
-	int		 broken;
+	struct chain_report	rep;
+	enum iam_err		e;
 
-	if ((e = dom_query(x, STMT_AUDIT_VERIFY, 0, NULL, &r)) != IAM_OK)
+	if ((e = auditq_verify_chain(x, x->org_id, &rep)) != IAM_OK)
 		return e;
-	broken = !PQgetisnull(r, 0, 1);
 	*out = dom_keep(x, json_object_new_object());
 	json_object_object_add(*out, "valid", json_object_new_boolean(
-	    !broken));
+	    !rep.broken));
 	json_object_object_add(*out, "checked", json_object_new_int64(
-	    atoll(PQgetvalue(r, 0, 0))));
-	json_object_object_add(*out, "firstBrokenId", broken ?
-	    json_object_new_int64(atoll(PQgetvalue(r, 0, 1))) : NULL);
-	PQclear(r);
+	    rep.checked));
+	json_object_object_add(*out, "firstBrokenId", rep.broken ?
+	    json_object_new_string(rep.first_broken) : NULL);
 	return IAM_OK;
 }
 
+/*
+ * The retention purge, per chain (run on the owner's connection: the
+ * runtime role cannot delete audit rows).  Pending events are linked
+ * first, so the cut sees every chain's whole length.
+ */
 enum iam_err
 auditq_purge(struct actx *x, int64_t days, int exporting, int64_t *purged)
 {
-	const char	*p[2];
-	char		*first, *oldest;
-	PGresult	*r;
-	enum iam_err	 e;
+	struct chainkeys	 ck;
+	const char		*p[2];
+	PGresult		*r;
+	enum iam_err		 e;
+	int			 rc;
 
 	*purged = 0;
+	memset(&ck, 0, sizeof(ck));
+	rc = chain_link_all(&x->w->db, x->w->cfg, &ck);
+	chainkeys_wipe(&ck);
+	if (rc == -1)
+		return IAM_E_SERVICE_UNAVAILABLE;
 	if ((e = dom_begin(x)) != IAM_OK)
 		return e;
-	/* No writer appends while the chain's start moves. */
-	if ((e = dom_run(x, STMT_AUDIT_LOCK, 0, NULL)) != IAM_OK)
+	/* No chainer links while the chains' starts move. */
+	if ((e = dom_run(x, STMT_AUDIT_CHAIN_LOCK, 0, NULL)) != IAM_OK)
 		return dom_end(x, e);
 	p[1] = NULL;
 	if (exporting) {
@@ -134,26 +156,34 @@ auditq_purge(struct actx *x, int64_t days, int exporting, int64_t *purged)
 		PQclear(r);
 	}
 	p[0] = dom_num(x, days);
-	if ((e = dom_query(x, STMT_AUDIT_PURGE_MARK, 2, p, &r)) != IAM_OK)
-		return dom_end(x, e);
-	first = PQgetisnull(r, 0, 0) ? NULL : arena_strdup(x->a,
-	    PQgetvalue(r, 0, 0));
-	oldest = PQgetisnull(r, 0, 1) ? NULL : arena_strdup(x->a,
-	    PQgetvalue(r, 0, 1));
-	PQclear(r);
-	if (first == NULL || oldest == NULL || atoll(first) <= atoll(oldest))
-		return dom_end(x, dom_commit(x));
 	if ((e = dom_run(x, STMT_AUDIT_PURGE_ALLOW, 0, NULL)) != IAM_OK ||
-	    (e = dom_query(x, STMT_AUDIT_DELETE_BEFORE, 1, (const char **)
-	    &first, &r)) != IAM_OK)
+	    (e = dom_query(x, STMT_AUDIT_PURGE, 2, p, &r)) != IAM_OK)
 		return dom_end(x, e);
-	*purged = atoll(PQcmdTuples(r));
+	*purged = atoll(PQgetvalue(r, 0, 0));
 	PQclear(r);
-	p[0] = first;
-	p[1] = dom_num(x, *purged);
-	if ((e = dom_run(x, STMT_AUDIT_ANCHOR, 2, p)) != IAM_OK ||
-	    (e = dom_audit(x, "audit.purge", "audit_log", first, NULL)) !=
-	    IAM_OK)
+	if (*purged > 0 && (e = dom_audit(x, "audit.purge", "audit_log",
+	    dom_num(x, *purged), NULL)) != IAM_OK)
 		return dom_end(x, e);
+	return dom_end(x, dom_commit(x));
+}
+
+/* Erases the personal fields of the events a user acted in (owner). */
+enum iam_err
+auditq_erase(struct actx *x, const char *user_id, int64_t *erased)
+{
+	const char	*p[1] = { user_id };
+	PGresult	*r;
+	enum iam_err	 e;
+
+	*erased = 0;
+	if (!uuid_valid(user_id))
+		return IAM_E_NOT_FOUND;
+	if ((e = dom_begin(x)) != IAM_OK)
+		return e;
+	if ((e = dom_run(x, STMT_AUDIT_ERASE_ALLOW, 0, NULL)) != IAM_OK ||
+	    (e = dom_query(x, STMT_AUDIT_ERASE, 1, p, &r)) != IAM_OK)
+		return dom_end(x, e);
+	*erased = atoll(PQcmdTuples(r));
+	PQclear(r);
 	return dom_end(x, dom_commit(x));
 }

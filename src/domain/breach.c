@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "admin.h"
+#include "chainkeys.h"
 #include "dom.h"
 #include "keys.h"
 #include "log.h"
@@ -138,11 +139,15 @@ enum iam_err
 breach_rotate_encryption(struct actx *x, int64_t *n)
 {
 	struct env	*w = x->w;
-	long		 done, bad;
+	long		 done, bad, cdone, cbad;
 	json_object	*d;
 
-	if (keys_reseal(&w->db, w->cfg, &done, &bad) == -1)
+	/* Signing keys and the audit chain's keys. */
+	if (keys_reseal(&w->db, w->cfg, &done, &bad) == -1 ||
+	    chainkeys_reseal(&w->db, w->cfg, &cdone, &cbad) == -1)
 		return IAM_E_SERVICE_UNAVAILABLE;
+	done += cdone;
+	bad += cbad;
 	*n = done;
 	d = count_doc(x, "secrets", NULL, done);
 	json_object_object_add(d, "unreadable", json_object_new_int64(bad));

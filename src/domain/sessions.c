@@ -101,86 +101,93 @@ refresh_row(struct actx *x, const char *token, PGresult **r)
 	return IAM_E_INVALID_TOKEN;
 }
 
-enum iam_err
-acct_refresh(struct actx *x, const char *refresh, struct tokens *t)
+/* A spent token came back: someone holds a copy.  End the whole family
+ * and its session, and say so.  Always answers invalid_token. */
+static enum iam_err
+reuse_detected(struct actx *x, const char *refresh)
 {
 	const char	*p[2];
-	char		*id, *family, *sid, *uid, *email, *org, *nid;
-	char		*roles;
-	int		 spent, expired, ended, inactive;
-	int64_t		 exp;
+	char		*family, *sid, *uid, *email, *org;
 	PGresult	*r;
 	enum iam_err	 e;
 	json_object	*d;
 
 	if ((e = dom_begin(x)) != IAM_OK)
 		return e;
-	/* The row lock makes concurrent refreshes of one token take turns. */
 	if ((e = refresh_row(x, refresh, &r)) != IAM_OK)
 		goto out;
-	id = arena_strdup(x->a, PQgetvalue(r, 0, 0));
-	family = arena_strdup(x->a, PQgetvalue(r, 0, 1));
-	sid = arena_strdup(x->a, PQgetvalue(r, 0, 2));
-	uid = arena_strdup(x->a, PQgetvalue(r, 0, 3));
-	spent = PQgetvalue(r, 0, 4)[0] == 't';
-	expired = PQgetvalue(r, 0, 5)[0] == 't';
-	ended = PQgetvalue(r, 0, 6)[0] == 't';
-	inactive = strcmp(PQgetvalue(r, 0, 7), "active") != 0 ||
-	    PQgetvalue(r, 0, 8)[0] == 't' ||
-	    strcmp(PQgetvalue(r, 0, 9), "active") != 0;
-	exp = atoll(PQgetvalue(r, 0, 10));
-	email = arena_strdup(x->a, PQgetvalue(r, 0, 11));
-	org = arena_strdup(x->a, PQgetvalue(r, 0, 12));
-	roles = arena_strdup(x->a, PQgetvalue(r, 0, 13));
-	PQclear(r);
-	if (spent) {
-		/* A spent token came back: someone holds a copy.  End the
-		 * whole family and its session, and say so. */
-		p[0] = family;
-		if ((e = dom_run(x, STMT_REFRESH_REVOKE_FAMILY, 1, p)) != IAM_OK)
-			goto out;
-		p[0] = sid;
-		p[1] = uid;
-		if ((e = dom_run(x, STMT_SESSION_REVOKE, 2, p)) != IAM_OK)
-			goto out;
-		d = json_object_new_object();
-		json_object_object_add(d, "family", dom_str(family));
-		(void)audit(x, "token.reuse_detected", 0, uid, email,
-		    "session", sid, org, d);
-		json_object_put(d);
-		metrics_event(EV_TOKEN_REVOKED);
-		log_kv(LOG_WARN, "security.refresh_reuse", "ip", x->ip,
-		    LOG_END);
-		if ((e = dom_commit(x)) == IAM_OK)
-			e = IAM_E_INVALID_TOKEN;
-		goto out;
-	}
-	if (expired || ended || inactive) {
+	if (PQgetvalue(r, 0, 4)[0] != 't') {	/* revoked meanwhile */
+		PQclear(r);
 		e = IAM_E_INVALID_TOKEN;
 		goto out;
 	}
-	if ((e = dom_refresh_token(x, uid, sid, family, id, exp, t, &nid)) !=
-	    IAM_OK)
+	family = arena_strdup(x->a, PQgetvalue(r, 0, 1));
+	sid = arena_strdup(x->a, PQgetvalue(r, 0, 2));
+	uid = arena_strdup(x->a, PQgetvalue(r, 0, 3));
+	email = arena_strdup(x->a, PQgetvalue(r, 0, 11));
+	org = arena_strdup(x->a, PQgetvalue(r, 0, 12));
+	PQclear(r);
+	p[0] = family;
+	if ((e = dom_run(x, STMT_REFRESH_REVOKE_FAMILY, 1, p)) != IAM_OK)
 		goto out;
-	p[0] = id;
-	p[1] = nid;
-	if ((e = dom_run(x, STMT_REFRESH_MARK_REPLACED, 2, p)) != IAM_OK)
+	p[0] = sid;
+	p[1] = uid;
+	if ((e = dom_run(x, STMT_SESSION_REVOKE, 2, p)) != IAM_OK)
 		goto out;
-	if (audit(x, "token.refresh", 1, uid, email, "session", sid, org,
-	    NULL) == -1) {
-		e = IAM_E_SERVICE_UNAVAILABLE;
-		goto out;
+	d = json_object_new_object();
+	json_object_object_add(d, "family", dom_str(family));
+	(void)audit(x, "token.reuse_detected", 0, uid, email, "session", sid,
+	    org, d);
+	json_object_put(d);
+	metrics_event(EV_TOKEN_REVOKED);
+	log_kv(LOG_WARN, "security.refresh_reuse", "ip", x->ip, LOG_END);
+	if ((e = dom_commit(x)) == IAM_OK)
+		e = IAM_E_INVALID_TOKEN;
+out:
+	store_rollback(&x->w->db);
+	return e;
+}
+
+/*
+ * One statement rotates a live token (STMT_REFRESH_ROTATE: lock, new
+ * token, the old one spent, the session seen, the event recorded); only
+ * a spent token takes the slow path.
+ */
+enum iam_err
+acct_refresh(struct actx *x, const char *refresh, struct tokens *t)
+{
+	const char	*p[4];
+	char		*sid, *uid, *org, *roles, *hash;
+	PGresult	*r;
+	int		 spent, rotated;
+
+	if ((p[0] = dom_secret_hash(x, refresh)) == NULL ||
+	    dom_fresh_secret(x, &t->refresh, &hash) == -1)
+		return IAM_E_INTERNAL;
+	p[1] = hash;
+	p[2] = x->ip;
+	p[3] = x->ua;
+	if ((r = store_exec(&x->w->db, STMT_REFRESH_ROTATE, 4, p)) == NULL)
+		return IAM_E_SERVICE_UNAVAILABLE;
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		return IAM_E_INVALID_TOKEN;
 	}
-	if ((e = dom_commit(x)) != IAM_OK)
-		goto out;
+	spent = PQgetvalue(r, 0, 4)[0] == 't';
+	rotated = PQgetvalue(r, 0, 14)[0] == 't';
+	sid = arena_strdup(x->a, PQgetvalue(r, 0, 2));
+	uid = arena_strdup(x->a, PQgetvalue(r, 0, 3));
+	org = arena_strdup(x->a, PQgetvalue(r, 0, 12));
+	roles = arena_strdup(x->a, PQgetvalue(r, 0, 13));
+	PQclear(r);
+	if (!rotated)
+		return spent ? reuse_detected(x, refresh) :
+		    IAM_E_INVALID_TOKEN;
 	metrics_event(EV_TOKEN_REFRESHED);
 	x->sid = sid;
 	/* A new pair is the answer; the user is not read again. */
 	t->user = NULL;
 	return dom_access_token(x, uid, org, sid, roles, t);
-out:
-	store_rollback(&x->w->db);
-	return e;
 }
 
 /* Ends one session of uid and its refresh tokens (open transaction). */

@@ -748,6 +748,22 @@ b64url_decode(struct arena *a, const char *s, size_t n, size_t *outlen)
 	return out;
 }
 
+int
+hex_decode(const char *s, unsigned char *out, size_t n)
+{
+	size_t	i;
+	int	hi, lo;
+
+	if (s == NULL || strlen(s) != 2 * n)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if ((hi = hexval(s[2 * i])) < 0 || (lo = hexval(s[2 * i + 1])) < 0)
+			return -1;
+		out[i] = (unsigned char)(hi << 4 | lo);
+	}
+	return 0;
+}
+
 char *
 hex_encode(struct arena *a, const void *in, size_t n)
 {

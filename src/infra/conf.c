@@ -40,7 +40,11 @@ static const char *const tls_modes[] = { "none", "starttls", "tls", NULL };
 
 static const struct ckey keys[] = {
 	{ "DATABASE_URL", C_STR, O(database_url), NULL, 0, 0, NULL,
-	  "libpq connection string or URI (required)" },
+	  "libpq connection string or URI (required): the runtime role, "
+	  "which owns nothing" },
+	{ "DATABASE_OWNER_URL", C_STR, O(database_owner_url), "", 0, 0, NULL,
+	  "the schema owner's connection, for iamctl migrate, audit purge "
+	  "and audit erase (empty: DATABASE_URL)" },
 	{ "DB_CONNECT_TIMEOUT", C_DUR, O(db_connect_timeout), "2s", 1, 60,
 	  NULL, "time allowed to connect to PostgreSQL" },
 	{ "DB_STATEMENT_TIMEOUT", C_DUR, O(db_statement_timeout), "5s", 1,

@@ -4,6 +4,7 @@
  */
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/rand.h>
 #include <libscrypt.h>
 #include <stdint.h>
@@ -29,6 +30,26 @@ crypto_sha256(const void *in, size_t n, unsigned char out[32])
 	    len != 32)
 		return -1;
 	return 0;
+}
+
+int
+crypto_hmac_sha256(const unsigned char *key, size_t keylen, const void *in,
+    size_t n, unsigned char out[32])
+{
+	unsigned int	len = 0;
+
+	if (keylen > 0x7fffffff ||
+	    HMAC(EVP_sha256(), key, (int)keylen, in, n, out, &len) == NULL ||
+	    len != 32)
+		return -1;
+	return 0;
+}
+
+/* 1 equal, 0 different: for fixed-length values (MACs, digests). */
+int
+crypto_eq32(const unsigned char a[32], const unsigned char b[32])
+{
+	return CRYPTO_memcmp(a, b, 32) == 0;
 }
 
 int

@@ -289,3 +289,77 @@ migrate_status(PGconn *c, const char *dir, FILE *out)
 	free(v);
 	return pending;
 }
+
+/* The user a connection string names, else libpq's default (malloc). */
+static char *
+conninfo_user(const char *url)
+{
+	PQconninfoOption	*o, *i;
+	char			*user = NULL;
+
+	if ((o = PQconninfoParse(url, NULL)) != NULL) {
+		for (i = o; i->keyword != NULL; i++)
+			if (strcmp(i->keyword, "user") == 0 && i->val != NULL &&
+			    i->val[0] != '\0')
+				user = strdup(i->val);
+		PQconninfoFree(o);
+	}
+	if (user == NULL && (o = PQconndefaults()) != NULL) {
+		for (i = o; i->keyword != NULL; i++)
+			if (strcmp(i->keyword, "user") == 0 && i->val != NULL &&
+			    i->val[0] != '\0')
+				user = strdup(i->val);
+		PQconninfoFree(o);
+	}
+	return user;
+}
+
+int
+migrate_grant(PGconn *c, const char *dir, const char *runtime_url,
+    FILE *out)
+{
+	char	 path[4096], *sql = NULL, *user = NULL, *q = NULL, *role = NULL;
+	char	*w;
+	const char *at, *from;
+	size_t	 need, rl;
+	int	 rc = -1;
+
+	snprintf(path, sizeof(path), "%s/grants.sql", dir);
+	if ((user = conninfo_user(runtime_url)) == NULL) {
+		fprintf(out, "DATABASE_URL names no role to grant to\n");
+		return -1;
+	}
+	if ((sql = slurp(path, out)) == NULL ||
+	    (role = PQescapeIdentifier(c, user, strlen(user))) == NULL)
+		goto out;
+	/* Room for every @RUNTIME@ replaced by the quoted role. */
+	rl = strlen(role);
+	need = strlen(sql) + 1;
+	for (at = sql; (at = strstr(at, "@RUNTIME@")) != NULL; at += 9)
+		need += rl;
+	if ((q = malloc(need)) == NULL)
+		goto out;
+	for (w = q, from = sql; (at = strstr(from, "@RUNTIME@")) != NULL;
+	    from = at + 9) {
+		memcpy(w, from, (size_t)(at - from));
+		w += at - from;
+		memcpy(w, role, rl);
+		w += rl;
+	}
+	strcpy(w, from);
+	if (exec(c, "BEGIN", out) == -1)
+		goto out;
+	if (exec(c, q, out) == -1 || exec(c, "COMMIT", out) == -1) {
+		PQclear(PQexec(c, "ROLLBACK"));
+		goto out;
+	}
+	fprintf(out, "granted the runtime role %s its privileges\n", role);
+	rc = 0;
+out:
+	if (role != NULL)
+		PQfreemem(role);
+	free(q);
+	free(sql);
+	free(user);
+	return rc;
+}

@@ -7,6 +7,7 @@
  * statement of the program in one enum-indexed table; the areas'
  * statements are due to move to store_<area>.c with typed loaders.
  */
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -56,6 +57,51 @@
 	"  SELECT 'session', id, date_trunc('second', clock_timestamp())" \
 	"  + interval '1 second' FROM s RETURNING 1)" \
 	" SELECT pg_notify('iam_tokens', '') WHERE EXISTS (SELECT 1 FROM r)"
+
+/* A refresh token's row r with its session s, user u, organisation o:
+ * what decides whether it may rotate (named for refresh_rotate). */
+#define REFRESH_STATE \
+	" r.id, r.family_id, r.session_id, r.user_id AS uid," \
+	/* spent: rotated away while its family still lives (reuse) */ \
+	" r.replaced_by IS NOT NULL AND r.revoked_at IS NULL AS spent," \
+	" r.expires_at <= now() OR r.revoked_at IS NOT NULL AS expired," \
+	" s.revoked_at IS NOT NULL OR s.expires_at <= now()" \
+	/* idle longer than the organisation's sessionIdleTimeout */ \
+	"  OR coalesce((o.settings->>'sessionIdleTimeout')::bigint, 0) > 0" \
+	"  AND s.last_seen_at + (o.settings->>'sessionIdleTimeout')::bigint" \
+	"  * interval '1 second' <= now() AS ended," \
+	" u.status AS ustatus, u.deleted_at IS NOT NULL AS udeleted," \
+	" o.status AS ostatus, extract(epoch FROM r.expires_at)::bigint AS exp," \
+	" u.email, u.organisation_id AS org," \
+	" coalesce((SELECT string_agg(rl.slug, ','" \
+	"  ORDER BY rl.slug) FROM user_roles ur JOIN roles rl" \
+	"  ON rl.id = ur.role_id WHERE ur.user_id = u.id), '') AS roles"
+#define REFRESH_FROM \
+	" FROM refresh_tokens r JOIN sessions s ON s.id = r.session_id" \
+	" JOIN users u ON u.id = r.user_id" \
+	" JOIN organisations o ON o.id = u.organisation_id"
+
+/*
+ * The select list of one audit event, from a CTE t of (t: the time, s:
+ * a fresh salt): its UUIDv7 id of that time, and the salted digest of its
+ * personal fields (email, ip, user agent) that the chain covers.
+ */
+#define AUDIT_ROW(org, act, cat, ok, atype, aid, amail, ttype, tid, ip, \
+	    ua, det) \
+	" uuid7(t.t), t.t, " org ", " act ", " cat ", " ok ", " atype ", " \
+	aid ", " amail ", " ttype ", " tid ", " ip ", " ua ", " det ", t.s," \
+	" audit_personal(t.s, " amail ", " ip ", " ua "), NULL"
+
+/*
+ * The columns of an event a link covers, as text (uuid, epoch
+ * microseconds, booleans t/f, jsonb's canonical text, the digest in hex);
+ * audit_link_bytes() in the domain frames them.  Ten columns.
+ */
+#define AUDIT_CANON \
+	" a.id, (extract(epoch FROM a.created_at) * 1000000)::bigint," \
+	" a.organisation_id, a.action, a.category, a.success, a.actor_type," \
+	" a.actor_id, a.target_type, a.target_id, a.details::text," \
+	" encode(a.personal_digest, 'hex')"
 
 static const struct {
 	const char	*name;
@@ -225,24 +271,40 @@ static const struct {
 	    " least(to_timestamp($6), s.expires_at)"
 	    " FROM sessions s WHERE s.id = $4 RETURNING id", 6 },
 	[STMT_REFRESH_LOOKUP] = { "refresh_lookup",
-	    "SELECT r.id, r.family_id, r.session_id, r.user_id,"
-	    /* spent: rotated away while its family still lives (reuse) */
-	    " r.replaced_by IS NOT NULL AND r.revoked_at IS NULL,"
-	    " r.expires_at <= now() OR r.revoked_at IS NOT NULL,"
-	    " s.revoked_at IS NOT NULL OR s.expires_at <= now()"
-	    /* idle longer than the organisation's sessionIdleTimeout */
-	    "  OR coalesce((o.settings->>'sessionIdleTimeout')::bigint, 0) > 0"
-	    "  AND s.last_seen_at + (o.settings->>'sessionIdleTimeout')::bigint"
-	    "  * interval '1 second' <= now(),"
-	    " u.status, u.deleted_at IS NOT NULL, o.status,"
-	    " extract(epoch FROM r.expires_at)::bigint, u.email,"
-	    " u.organisation_id, coalesce((SELECT string_agg(rl.slug, ','"
-	    "  ORDER BY rl.slug) FROM user_roles ur JOIN roles rl"
-	    "  ON rl.id = ur.role_id WHERE ur.user_id = u.id), '')"
-	    " FROM refresh_tokens r JOIN sessions s ON s.id = r.session_id"
-	    " JOIN users u ON u.id = r.user_id"
-	    " JOIN organisations o ON o.id = u.organisation_id"
-	    " WHERE r.token_hash = $1 FOR UPDATE OF r", 1 },
+	    "SELECT" REFRESH_STATE REFRESH_FROM " WHERE r.token_hash = $1"
+	    " FOR UPDATE OF r", 1 },
+	/*
+	 * A refresh in one statement (autocommit, so one round trip): the
+	 * presented token's row is locked, and when it is live the new token
+	 * goes in, the old one points at it, the session is seen and the
+	 * event is recorded.  A concurrent refresh of the same token waits on
+	 * the row lock and then sees it spent.  Columns as refresh_lookup's,
+	 * then whether it rotated.
+	 */
+	[STMT_REFRESH_ROTATE] = { "refresh_rotate",
+	    "WITH cur AS (SELECT" REFRESH_STATE ", s.expires_at AS s_exp,"
+	    "  r.expires_at AS r_exp" REFRESH_FROM " WHERE r.token_hash = $1"
+	    "  FOR UPDATE OF r),"
+	    " ok AS (SELECT * FROM cur WHERE NOT spent AND NOT expired"
+	    "  AND NOT ended AND ustatus = 'active' AND NOT udeleted"
+	    "  AND ostatus = 'active'),"
+	    " n AS (INSERT INTO refresh_tokens (token_hash, family_id,"
+	    "  parent_id, session_id, user_id, expires_at)"
+	    "  SELECT $2, family_id, id, session_id, uid,"
+	    "  least(r_exp, s_exp) FROM ok RETURNING id, parent_id),"
+	    " m AS (UPDATE refresh_tokens rt SET replaced_by = n.id FROM n"
+	    "  WHERE rt.id = n.parent_id),"
+	    " v AS (UPDATE sessions SET last_seen_at = now()"
+	    "  WHERE id = (SELECT session_id FROM ok)),"
+	    " t AS (SELECT clock_timestamp() AS t,"
+	    "  uuid_send(gen_random_uuid()) AS s),"
+	    " a AS (INSERT INTO audit_log SELECT" AUDIT_ROW("org",
+	    "'token.refresh'", "'token'", "true", "'user'", "uid", "email",
+	    "'session'", "session_id::text", "$3", "$4", "'{}'::jsonb")
+	    "  FROM ok, t)"
+	    " SELECT id, family_id, session_id, uid, spent, expired, ended,"
+	    " ustatus, udeleted, ostatus, exp, email, org, roles,"
+	    " EXISTS (SELECT 1 FROM n) FROM cur", 4 },
 	[STMT_REFRESH_REVOKE_FAMILY] = { "refresh_revoke_family",
 	    "UPDATE refresh_tokens SET revoked_at = now()"
 	    " WHERE family_id = $1 AND revoked_at IS NULL", 1 },
@@ -332,80 +394,154 @@ static const struct {
 	    " last_error = $3, failed_at = CASE WHEN attempts + 1 >= $4"
 	    " THEN now() END WHERE id = $1", 4 },
 
-	[STMT_AUDIT_LOCK] = { "audit_lock",
-	    "SELECT pg_advisory_xact_lock(4242003)", 0 },
-	/* Under the lock, so rows chain in id order. */
+	/* No lock: the chainer links committed events in its own order. */
 	[STMT_AUDIT_INSERT] = { "audit_insert",
-	    "WITH v AS (SELECT nextval('audit_log_id_seq') AS id,"
-	    "  clock_timestamp() AS t,"
-	    "  (SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1) AS prev),"
+	    "WITH t AS (SELECT clock_timestamp() AS t,"
+	    "  uuid_send(gen_random_uuid()) AS s)"
 	    /* an event about a user carries the user's organisation */
-	    " r AS (SELECT ROW(v.id, v.t, coalesce($1::uuid, (SELECT"
-	    "  organisation_id FROM users WHERE id = $13::uuid)), $2, $3,"
-	    "  $4::boolean, $5,"
-	    "  $6::uuid, $7, $8, $9, $10, $11, coalesce($12::jsonb, '{}'),"
-	    "  v.prev, ''::bytea)::audit_log AS a, v.prev FROM v)"
-	    " INSERT INTO audit_log SELECT (r.a).id, (r.a).created_at,"
-	    "  (r.a).organisation_id, (r.a).action, (r.a).category,"
-	    "  (r.a).success, (r.a).actor_type, (r.a).actor_id,"
-	    "  (r.a).actor_email, (r.a).target_type, (r.a).target_id,"
-	    "  (r.a).ip, (r.a).user_agent, (r.a).details, r.prev,"
-	    "  sha256(coalesce(r.prev, ''::bytea) || audit_payload(r.a))"
-	    " FROM r", 13 },
+	    " INSERT INTO audit_log SELECT" AUDIT_ROW("coalesce($1::uuid,"
+	    " (SELECT organisation_id FROM users WHERE id = $13::uuid))",
+	    "$2", "$3", "$4::boolean", "$5", "$6::uuid", "$7", "$8", "$9",
+	    "$10", "$11", "coalesce($12::jsonb, '{}')") " FROM t", 13 },
 	[STMT_AUDIT_GET] = { "audit_get",
 	    "SELECT audit_doc(a)::text FROM audit_log a"
-	    " WHERE a.id = $2::bigint AND a.organisation_id = $1", 2 },
+	    " WHERE a.id = $2::uuid AND a.organisation_id = $1", 2 },
+
 	/*
-	 * The chain: each row's hash covers its prev_hash and payload, and
-	 * its prev_hash is the hash of the row before it (for the first row
-	 * kept after a purge, the anchor's).  The first row failing either
-	 * is the first broken link.
+	 * Chaining.  One chainer at a time (a transaction lock, tried); it
+	 * reads pending events in the order their inserts committed, each
+	 * with the canonical columns its link covers (AUDIT_CANON), finds
+	 * each chain's head (its last link, else the anchor a purge left),
+	 * inserts the links and drops the pending rows in one statement.
 	 */
-	[STMT_AUDIT_VERIFY] = { "audit_verify",
-	    "WITH c AS (SELECT a.id, a.prev_hash,"
-	    "  a.hash = sha256(coalesce(a.prev_hash, ''::bytea)"
-	    "  || audit_payload(a)) AS self_ok,"
-	    "  lag(a.hash) OVER (ORDER BY a.id) AS before,"
-	    "  row_number() OVER (ORDER BY a.id) AS n FROM audit_log a)"
-	    " SELECT count(*), min(id) FILTER (WHERE NOT self_ok"
-	    "  OR (n = 1 AND prev_hash IS DISTINCT FROM"
-	    "   (SELECT prev_hash FROM audit_anchor))"
-	    "  OR (n > 1 AND prev_hash IS DISTINCT FROM before)) FROM c", 0 },
+	[STMT_AUDIT_CHAIN_TRYLOCK] = { "audit_chain_trylock",
+	    "SELECT pg_try_advisory_xact_lock(4242004)", 0 },
+	[STMT_AUDIT_CHAIN_LOCK] = { "audit_chain_lock",
+	    "SELECT pg_advisory_xact_lock(4242004)", 0 },
+	[STMT_AUDIT_PENDING] = { "audit_pending",
+	    "SELECT p.n, a.id IS NOT NULL," AUDIT_CANON
+	    " FROM audit_pending p LEFT JOIN audit_log a ON a.id = p.event_id"
+	    " ORDER BY p.n LIMIT $1::integer", 1 },
+	[STMT_AUDIT_HEADS] = { "audit_heads",
+	    "SELECT c, coalesce(l.seq, an.seq, 0),"
+	    " encode(coalesce(l.mac, an.mac), 'hex')"
+	    " FROM unnest($1::uuid[]) c"
+	    " LEFT JOIN LATERAL (SELECT seq, mac FROM audit_links"
+	    "  WHERE chain = c ORDER BY seq DESC LIMIT 1) l ON true"
+	    " LEFT JOIN audit_anchor an ON an.chain = c", 1 },
+	[STMT_AUDIT_LINK] = { "audit_link",
+	    /* exactly the rows read: one committed since stays pending */
+	    "WITH d AS (DELETE FROM audit_pending WHERE n = ANY($7::bigint[]))"
+	    " INSERT INTO audit_links (event_id, chain, seq, key_version,"
+	    " prev_mac, mac) SELECT e, c, q, k, decode(pm, 'hex'),"
+	    " decode(m, 'hex') FROM unnest($1::uuid[], $2::uuid[],"
+	    " $3::bigint[], $4::integer[], $5::text[], $6::text[])"
+	    " AS u(e, c, q, k, pm, m)", 7 },
+	[STMT_AUDIT_PENDING_COUNT] = { "audit_pending_count",
+	    "SELECT count(*) FROM audit_pending", 0 },
+
+	/* The chain keys, sealed. */
+	[STMT_AUDIT_KEYS_LIST] = { "audit_keys_list",
+	    "SELECT version, encode(sealed, 'hex') FROM audit_keys"
+	    " ORDER BY version", 0 },
+	[STMT_AUDIT_KEYS_LOCK] = { "audit_keys_lock",
+	    "SELECT pg_advisory_xact_lock(4242005)", 0 },
+	[STMT_AUDIT_KEY_INSERT] = { "audit_key_insert",
+	    "INSERT INTO audit_keys (version, sealed)"
+	    " VALUES ($1::integer, decode($2, 'hex'))", 2 },
+	[STMT_AUDIT_KEYS_SEALED] = { "audit_keys_sealed",
+	    "SELECT version, encode(sealed, 'hex') FROM audit_keys"
+	    " ORDER BY version FOR UPDATE", 0 },
+	[STMT_AUDIT_KEY_RESEAL] = { "audit_key_reseal",
+	    "UPDATE audit_keys SET sealed = decode($2, 'hex')"
+	    " WHERE version = $1::integer", 2 },
+
+	/*
+	 * Verifying one chain ($1): its anchor, then its links in order
+	 * with the event each names (absent: taken out), then any event of
+	 * the chain that has neither a link nor a pending row.
+	 */
+	[STMT_AUDIT_ANCHOR_GET] = { "audit_anchor_get",
+	    "SELECT seq, encode(mac, 'hex') FROM audit_anchor"
+	    " WHERE chain = $1::uuid", 1 },
+	[STMT_AUDIT_CHAIN_PAGE] = { "audit_chain_page",
+	    "SELECT l.seq, l.key_version, encode(l.prev_mac, 'hex'),"
+	    " encode(l.mac, 'hex'), l.event_id, a.id IS NOT NULL," AUDIT_CANON
+	    ", encode(a.personal_salt, 'hex'), a.actor_email, a.ip,"
+	    " a.user_agent, a.erased_at IS NOT NULL"
+	    " FROM audit_links l LEFT JOIN audit_log a ON a.id = l.event_id"
+	    " WHERE l.chain = $1::uuid AND l.seq > $2::bigint"
+	    " ORDER BY l.seq LIMIT $3::integer", 3 },
+	[STMT_AUDIT_UNLINKED] = { "audit_unlinked",
+	    "SELECT a.id FROM audit_log a"
+	    " WHERE (a.organisation_id = $1::uuid OR ($1::uuid ="
+	    "  '00000000-0000-0000-0000-000000000000'"
+	    "  AND a.organisation_id IS NULL))"
+	    " AND NOT EXISTS (SELECT 1 FROM audit_links l"
+	    "  WHERE l.event_id = a.id)"
+	    " AND NOT EXISTS (SELECT 1 FROM audit_pending p"
+	    "  WHERE p.event_id = a.id)"
+	    " ORDER BY a.created_at, a.id LIMIT 1", 1 },
+	/* Every chain there is, for iamctl audit verify. */
+	[STMT_AUDIT_CHAINS] = { "audit_chains",
+	    "SELECT coalesce(organisation_id,"
+	    "  '00000000-0000-0000-0000-000000000000') FROM audit_log"
+	    " GROUP BY 1 UNION SELECT chain FROM audit_links GROUP BY 1"
+	    " UNION SELECT chain FROM audit_anchor ORDER BY 1", 0 },
+
+	/* The exporter ships linked events in the order they were linked. */
 	[STMT_AUDIT_EXPORT_CURSOR] = { "audit_export_cursor",
 	    "SELECT last_id FROM audit_export WHERE id = 1", 0 },
 	[STMT_AUDIT_EXPORT_BATCH] = { "audit_export_batch",
-	    "SELECT a.id, (audit_doc(a) || jsonb_build_object("
-	    " 'organisationId', a.organisation_id,"
-	    " 'hash', encode(a.hash, 'hex')))::text"
-	    " FROM audit_log a WHERE a.id > $1::bigint ORDER BY a.id"
-	    " LIMIT $2::integer", 2 },
+	    "SELECT l.n, (audit_doc(a) || jsonb_build_object("
+	    " 'organisationId', a.organisation_id, 'chain', l.chain,"
+	    " 'seq', l.seq, 'keyVersion', l.key_version,"
+	    " 'prevMac', encode(l.prev_mac, 'hex'),"
+	    " 'mac', encode(l.mac, 'hex')))::text"
+	    " FROM audit_links l JOIN audit_log a ON a.id = l.event_id"
+	    " WHERE l.n > $1::bigint ORDER BY l.n LIMIT $2::integer", 2 },
 	[STMT_AUDIT_EXPORT_ADVANCE] = { "audit_export_advance",
 	    "UPDATE audit_export SET last_id = $1::bigint, updated_at = now()"
 	    " WHERE id = 1 AND last_id < $1::bigint", 1 },
 
 	/*
-	 * The first row a purge keeps: the oldest younger than $1 days,
-	 * never past the newest row (the chain goes on from it) nor past
-	 * what the exporter has shipped ($2, when exporting).
+	 * The retention purge (the owner's connection, under the chain
+	 * lock): in each chain, the links before the first one to keep go
+	 * with their events; the first kept is the oldest younger than $1
+	 * days, or not yet shipped (past $2, when exporting), or naming a
+	 * missing event, and never past the chain's last link (the chain
+	 * goes on from it).  The last link taken out becomes the anchor.
 	 */
-	[STMT_AUDIT_PURGE_MARK] = { "audit_purge_mark",
-	    "SELECT least(coalesce((SELECT min(id) FROM audit_log"
-	    "  WHERE created_at >= now() - $1 * interval '1 day'),"
-	    "  (SELECT max(id) FROM audit_log)),"
-	    " (SELECT max(id) FROM audit_log),"
-	    " coalesce($2::bigint + 1, 9223372036854775807)),"
-	    " (SELECT min(id) FROM audit_log)", 2 },
 	[STMT_AUDIT_PURGE_ALLOW] = { "audit_purge_allow",
 	    "SELECT set_config('iam.audit_purge', 'on', true)", 0 },
-	[STMT_AUDIT_DELETE_BEFORE] = { "audit_delete_before",
-	    "DELETE FROM audit_log WHERE id < $1::bigint", 1 },
-	[STMT_AUDIT_ANCHOR] = { "audit_anchor",
-	    "INSERT INTO audit_anchor (id, first_id, prev_hash, purged)"
-	    " SELECT 1, id, prev_hash, $2::bigint FROM audit_log"
-	    " WHERE id = $1::bigint AND prev_hash IS NOT NULL"
-	    " ON CONFLICT (id) DO UPDATE SET first_id = excluded.first_id,"
-	    " prev_hash = excluded.prev_hash, purged_at = now(),"
-	    " purged = audit_anchor.purged + excluded.purged", 2 },
+	[STMT_AUDIT_PURGE] = { "audit_purge",
+	    "WITH h AS (SELECT l.chain, max(l.seq) AS last,"
+	    "  min(l.seq) FILTER (WHERE a.id IS NULL"
+	    "  OR a.created_at >= now() - $1::bigint * interval '1 day'"
+	    "  OR l.n > coalesce($2::bigint, 9223372036854775806)) AS young"
+	    "  FROM audit_links l LEFT JOIN audit_log a ON a.id = l.event_id"
+	    "  GROUP BY l.chain),"
+	    " cut AS (SELECT chain, least(coalesce(young, last), last) AS keep"
+	    "  FROM h),"
+	    " gone AS (DELETE FROM audit_links l USING cut"
+	    "  WHERE l.chain = cut.chain AND l.seq < cut.keep"
+	    "  RETURNING l.chain, l.seq, l.mac, l.event_id),"
+	    " an AS (INSERT INTO audit_anchor (chain, seq, mac, purged)"
+	    "  SELECT DISTINCT ON (chain) chain, seq, mac,"
+	    "  count(*) OVER (PARTITION BY chain) FROM gone"
+	    "  ORDER BY chain, seq DESC ON CONFLICT (chain) DO UPDATE"
+	    "  SET seq = excluded.seq, mac = excluded.mac, purged_at = now(),"
+	    "  purged = audit_anchor.purged + excluded.purged),"
+	    " ev AS (DELETE FROM audit_log a USING gone"
+	    "  WHERE a.id = gone.event_id RETURNING a.id)"
+	    " SELECT count(*) FROM ev", 2 },
+	/* Erasing a user's personal fields (the owner's connection). */
+	[STMT_AUDIT_ERASE_ALLOW] = { "audit_erase_allow",
+	    "SELECT set_config('iam.audit_erase', 'on', true)", 0 },
+	[STMT_AUDIT_ERASE] = { "audit_erase",
+	    "UPDATE audit_log SET actor_email = NULL, ip = NULL,"
+	    " user_agent = NULL, personal_salt = NULL, erased_at = now()"
+	    " WHERE actor_id = $1::uuid AND erased_at IS NULL", 1 },
 
 	/* The caller as the database has it now: every admin call. */
 	[STMT_CALLER] = { "caller",
@@ -699,6 +835,18 @@ connect_now(struct store *s)
 		drop(s);
 		return -1;
 	}
+	if (s->listen != NULL) {
+		char	q[96];
+
+		snprintf(q, sizeof(q), "LISTEN %s", s->listen);
+		r = PQexec(s->conn, q);
+		ok = r != NULL && PQresultStatus(r) == PGRES_COMMAND_OK;
+		PQclear(r);
+		if (!ok) {
+			drop(s);
+			return -1;
+		}
+	}
 	s->notified = 1;	/* what was missed while away */
 	log_kv(LOG_INFO, "db.connected", LOG_END);
 	return 0;
@@ -857,6 +1005,32 @@ store_notified(struct store *s)
 		PQfreemem(n);
 	}
 	return got;
+}
+
+void
+store_listen(struct store *s, const char *channel)
+{
+	s->listen = channel;
+}
+
+int
+store_wait(struct store *s, int ms)
+{
+	struct pollfd	 p;
+	PGnotify	*n;
+
+	if (s->conn != NULL && PQstatus(s->conn) == CONNECTION_OK &&
+	    !s->notified && (p.fd = PQsocket(s->conn)) >= 0) {
+		p.events = POLLIN;
+		(void)PQconsumeInput(s->conn);
+		if ((n = PQnotifies(s->conn)) != NULL) {
+			PQfreemem(n);
+			s->notified = 1;
+		} else
+			(void)poll(&p, 1, ms);
+	} else if (!s->notified)
+		(void)poll(NULL, 0, ms);
+	return store_notified(s);
 }
 
 int

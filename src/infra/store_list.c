@@ -131,7 +131,8 @@ store_audit(struct store *s, const struct audit_filter *f, int count)
 		return store_exec_text(s, q.sql, q.n, q.p);
 	}
 	add(&q, count ? "SELECT count(*) FROM audit_log a" :
-	    "SELECT audit_doc(a)::text, @TOTAL@ FROM audit_log a");
+	    "SELECT audit_doc(a)::text, @TOTAL@ FROM audit_log a"
+	    " LEFT JOIN audit_links l ON l.event_id = a.id");
 	bind(&q, " WHERE a.organisation_id = $%d", f->org);
 	bind(&q, " AND a.actor_id = $%d::uuid", f->actor);
 	act = f->action != NULL ? q.n + 1 : 0;
@@ -143,7 +144,9 @@ store_audit(struct store *s, const struct audit_filter *f, int count)
 	bind(&q, " AND a.created_at >= $%d::timestamptz", f->since);
 	bind(&q, " AND a.created_at < $%d::timestamptz", f->until);
 	if (!count) {
-		add(&q, " ORDER BY a.id DESC");
+		/* by time, then chain position (pending events first) */
+		add(&q, " ORDER BY a.created_at DESC, l.seq DESC NULLS FIRST,"
+		    " a.id DESC");
 		bind(&q, " LIMIT $%d::integer", f->limit);
 		bind(&q, " OFFSET $%d::bigint", f->offset);
 		/* The total's expression, in the place kept for it. */

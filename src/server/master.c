@@ -5,6 +5,8 @@
  * good, replace the workers gracefully; on SIGTERM stop accepting, let
  * in-flight requests finish, and kill what is left after SHUTDOWN_TIMEOUT.
  * Signals are taken synchronously with sigtimedwait: no handler runs here.
+ * Beside the workers, one child is the audit chainer (chain.h), respawned
+ * and replaced like them.
  */
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -17,14 +19,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "chain.h"
 #include "conf.h"
 #include "hashcap.h"
 #include "log.h"
 #include "master.h"
 #include "metrics.h"
+#include "store.h"
 #include "worker.h"
 
-#define MAXSLOTS	512
+#define MAXSLOTS	520
 #define BACKOFF_MIN_MS	100
 #define BACKOFF_MAX_MS	5000
 #define YOUNG_MS	1000
@@ -35,6 +39,7 @@ struct slot {
 	int64_t		started;	/* ms */
 	int64_t		respawn_at;	/* ms; when pid == 0 and active */
 	int64_t		backoff;	/* ms */
+	int		chainer;	/* the audit chainer, not a worker */
 };
 
 static struct slot	slots[MAXSLOTS];
@@ -48,6 +53,15 @@ now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static volatile sig_atomic_t	chainer_stop;
+
+static void
+on_chainer_term(int sig)
+{
+	(void)sig;
+	chainer_stop = 1;
+}
+
 static void
 count_alive(void)
 {
@@ -55,7 +69,7 @@ count_alive(void)
 	size_t	i;
 
 	for (i = 0; i < MAXSLOTS; i++)
-		n += slots[i].pid != 0;
+		n += slots[i].pid != 0 && !slots[i].chainer;
 	metrics_workers(n);
 }
 
@@ -79,6 +93,19 @@ spawn(struct slot *s, const struct config *cfg, const sigset_t *oldmask)
 			_exit(0);
 		signal(SIGHUP, SIG_IGN);
 		signal(SIGCHLD, SIG_DFL);
+		if (s->chainer) {
+			struct store	db;
+
+			prctl(PR_SET_NAME, "iam-chainer");
+			signal(SIGTERM, on_chainer_term);
+			signal(SIGINT, on_chainer_term);
+			sigprocmask(SIG_SETMASK, oldmask, NULL);
+			log_init(cfg->log_level, "chainer");
+			store_init(&db, cfg);
+			rc = chain_follow(&db, cfg, &chainer_stop);
+			store_close(&db);
+			_exit(rc == 0 ? 0 : 1);
+		}
 		sigprocmask(SIG_SETMASK, oldmask, NULL);
 		log_init(cfg->log_level, "worker");
 		if (env_init(&w, cfg, 1) == -1)
@@ -124,8 +151,9 @@ reap(int stopping)
 		else
 			snprintf(how, sizeof(how), "exit %d", WEXITSTATUS(st));
 		snprintf(delay, sizeof(delay), "%lld", (long long)s->backoff);
-		log_kv(LOG_WARN, "master.worker_died", "workerPid", buf, "how",
-		    how, "respawnInMs", delay, LOG_END);
+		log_kv(LOG_WARN, s->chainer ? "master.chainer_died" :
+		    "master.worker_died", "workerPid", buf, "how", how,
+		    "respawnInMs", delay, LOG_END);
 		metrics_event(EV_WORKER_RESTART);
 	}
 	count_alive();
@@ -170,6 +198,8 @@ new_generation(int n, const struct config *cfg, const sigset_t *oldmask)
 			continue;
 		memset(&slots[i], 0, sizeof(slots[i]));
 		slots[i].active = 1;
+		/* the first slot of a generation is its chainer */
+		slots[i].chainer = started == 0;
 		spawn(&slots[i], cfg, oldmask);
 		started++;
 	}
@@ -229,9 +259,11 @@ master_run(struct config *cfg, const char *confpath)
 	log_init(cfg->log_level, "master");
 	snprintf(n, sizeof(n), "%lld", (long long)cfg->workers);
 	log_kv(LOG_INFO, "master.start", "workers", n, LOG_END);
-	if (hashcap_init(cfg, 1) == -1)
+	if (hashcap_init(cfg, 1) == -1) {
+		free(path);
 		return 1;
-	new_generation((int)cfg->workers, cfg, &oldmask);
+	}
+	new_generation((int)cfg->workers + 1, cfg, &oldmask);
 
 	for (;;) {
 		wait = respawn_due(cfg, &oldmask);
@@ -263,7 +295,7 @@ master_run(struct config *cfg, const char *confpath)
 			 * its own until it has drained). */
 			(void)hashcap_init(cfg, 1);
 			log_kv(LOG_INFO, "master.reloaded", LOG_END);
-			new_generation((int)cfg->workers, cfg, &oldmask);
+			new_generation((int)cfg->workers + 1, cfg, &oldmask);
 		}
 	}
 	log_kv(LOG_INFO, "master.stop", LOG_END);

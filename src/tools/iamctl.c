@@ -15,6 +15,7 @@
 #include <signal.h>
 
 #include "admin.h"
+#include "ctl.h"
 #include "conf.h"
 #include "dom.h"
 #include "export.h"
@@ -64,10 +65,20 @@ usage(FILE *f)
 	    "                     re-seal every stored secret under\n"
 	    "                     SECRET_ENCRYPTION_KEY (the old key in\n"
 	    "                     SECRET_ENCRYPTION_KEY_PREVIOUS)\n"
-	    "  audit verify       walk the hash chain; exit 1 if broken\n"
+	    "  audit verify       link what is pending, then verify every\n"
+	    "                     organisation's chain and the instance\n"
+	    "                     chain; exit 1 if any is broken\n"
+	    "  audit chain [--follow]\n"
+	    "                     link pending events (once, or until\n"
+	    "                     SIGTERM: for IAM_WORKERS=0 deployments)\n"
+	    "  audit rotate-key   a new chain key makes new links\n"
 	    "  audit purge [--days N]\n"
 	    "                     delete events older than N days (default\n"
-	    "                     AUDIT_RETENTION_DAYS), anchoring the chain\n"
+	    "                     AUDIT_RETENTION_DAYS), anchoring each chain\n"
+	    "                     (DATABASE_OWNER_URL)\n"
+	    "  audit erase --user ID\n"
+	    "                     erase the email, IP and user agent of the\n"
+	    "                     user's events (DATABASE_OWNER_URL)\n"
 	    "  audit export [--follow]\n"
 	    "                     ship events to LOG_REMOTE_URL (once, or\n"
 	    "                     until SIGTERM)\n"
@@ -116,7 +127,7 @@ cmd_migrate(int argc, char *argv[])
 	PGconn		*c;
 	char		 dir[PATH_MAX];
 	int64_t		 n = 0;
-	int		 rc = 1;
+	int		 rc = 1, owner;
 
 	if (argc < 1 || argc > 2 || (strcmp(argv[0], "up") != 0 &&
 	    strcmp(argv[0], "down") != 0 && strcmp(argv[0], "status") != 0)) {
@@ -135,7 +146,10 @@ cmd_migrate(int argc, char *argv[])
 		conf_free(&cfg);
 		return 1;
 	}
-	c = PQconnectdb(cfg.database_url);
+	/* The owner migrates, and grants the runtime role what it needs. */
+	owner = cfg.database_owner_url != NULL &&
+	    cfg.database_owner_url[0] != '\0';
+	c = PQconnectdb(owner ? cfg.database_owner_url : cfg.database_url);
 	if (c == NULL || PQstatus(c) != CONNECTION_OK) {
 		fprintf(stderr, "iamctl: database: %s", c ? PQerrorMessage(c) :
 		    "out of memory\n");
@@ -143,8 +157,12 @@ cmd_migrate(int argc, char *argv[])
 		conf_free(&cfg);
 		return 1;
 	}
-	if (strcmp(argv[0], "up") == 0)
+	if (strcmp(argv[0], "up") == 0) {
 		rc = migrate_up(c, dir, (int)n, stdout) == 0 ? 0 : 1;
+		if (rc == 0 && owner)
+			rc = migrate_grant(c, dir, cfg.database_url, stdout) ==
+			    0 ? 0 : 1;
+	}
 	else if (strcmp(argv[0], "down") == 0)
 		rc = migrate_down(c, dir, (int)n, stdout) == 0 ? 0 : 1;
 	else {
@@ -226,27 +244,30 @@ cmd_config(int argc, char *argv[])
 
 /* A domain context for the operator: acting as the system, with every
  * permission, in organisation org (may be NULL). */
-struct op {
-	struct config	cfg;
-	struct env	w;
-	struct actx	x;
-};
+volatile sig_atomic_t	stop;
 
-static volatile sig_atomic_t	stop;
-
-static void
+void
 on_term(int sig)
 {
 	(void)sig;
 	stop = 1;
 }
 
-static int
-op_open(struct op *o, int no_timeout)
+/* Connects as the runtime role, or as the owner (DATABASE_OWNER_URL,
+ * when set) for what the runtime role may not do. */
+int
+op_open_as(struct op *o, int no_timeout, int owner)
 {
 	memset(o, 0, sizeof(*o));
 	if (load(&o->cfg) == -1)
 		return -1;
+	if (owner && o->cfg.database_owner_url != NULL &&
+	    o->cfg.database_owner_url[0] != '\0') {
+		char	*t = o->cfg.database_url;	/* both are freed */
+
+		o->cfg.database_url = o->cfg.database_owner_url;
+		o->cfg.database_owner_url = t;
+	}
 	if (no_timeout)
 		o->cfg.db_statement_timeout = 0;
 	log_init(LOG_ERROR, "iamctl");
@@ -269,7 +290,13 @@ op_open(struct op *o, int no_timeout)
 	return 0;
 }
 
-static void
+int
+op_open(struct op *o, int no_timeout)
+{
+	return op_open_as(o, no_timeout, 0);
+}
+
+void
 op_close(struct op *o)
 {
 	keys_free(&o->w.keys);
@@ -280,7 +307,7 @@ op_close(struct op *o)
 }
 
 /* Maps a domain error to a message and an exit status. */
-static int
+int
 fail(struct op *o, enum iam_err e)
 {
 	fprintf(stderr, "iamctl: %s%s%s\n", o->x.message ? o->x.message :
@@ -308,7 +335,7 @@ print_json(json_object *j)
 }
 
 /* The value after flag name in argv, or def. */
-static const char *
+const char *
 opt(int argc, char *argv[], const char *name, const char *def)
 {
 	int	i;
@@ -319,7 +346,7 @@ opt(int argc, char *argv[], const char *name, const char *def)
 	return def;
 }
 
-static int
+int
 wants_help(int argc, char *argv[])
 {
 	int	i;
@@ -332,7 +359,7 @@ wants_help(int argc, char *argv[])
 }
 
 /* Checks that argv holds only the flags listed (each with a value). */
-static int
+int
 flags_ok(int argc, char *argv[], const char *const *allowed)
 {
 	int	i;
@@ -592,76 +619,6 @@ cmd_breach(const char *cmd, int argc, char *argv[])
 	rc = e == IAM_OK ? 0 : fail(&o, e);
 	if (rc == 0)
 		printf("%s: affected %lld\n", cmd, (long long)n);
-	op_close(&o);
-	return rc;
-}
-
-static int
-cmd_audit(int argc, char *argv[])
-{
-	static const char *const allowed[] = { "--days", NULL };
-	struct op	 o;
-	json_object	*out = NULL;
-	enum iam_err	 e;
-	int64_t		 days, n;
-	long		 shipped;
-	int		 rc, follow;
-
-	if (argc < 1 || wants_help(argc, argv)) {
-		printf("usage: iamctl audit verify\n"
-		    "       iamctl audit purge [--days N]\n"
-		    "       iamctl audit export [--follow]\n");
-		return argc < 1 ? 2 : 0;
-	}
-	if (strcmp(argv[0], "verify") == 0 && argc == 1) {
-		if (op_open(&o, 1) == -1)
-			return 1;
-		if ((e = auditq_verify(&o.x, &out)) != IAM_OK)
-			rc = fail(&o, e);
-		else {
-			print_json(out);
-			rc = json_object_get_boolean(json_object_object_get(
-			    out, "valid")) ? 0 : 1;
-		}
-	} else if (strcmp(argv[0], "purge") == 0) {
-		if (!flags_ok(argc - 1, argv + 1, allowed))
-			return 2;
-		if (op_open(&o, 1) == -1)
-			return 1;
-		days = o.cfg.audit_retention_days;
-		if (opt(argc, argv, "--days", NULL) != NULL &&
-		    parse_int(opt(argc, argv, "--days", NULL), 0, 36500,
-		    &days) == -1) {
-			fprintf(stderr, "iamctl: --days takes 0 to 36500\n");
-			op_close(&o);
-			return 2;
-		}
-		e = auditq_purge(&o.x, days, o.cfg.log_remote_url[0] != '\0',
-		    &n);
-		rc = e == IAM_OK ? 0 : fail(&o, e);
-		if (rc == 0)
-			printf("purged %lld events older than %lld days\n",
-			    (long long)n, (long long)days);
-	} else if (strcmp(argv[0], "export") == 0 && (argc == 1 ||
-	    (argc == 2 && strcmp(argv[1], "--follow") == 0))) {
-		follow = argc == 2;
-		if (op_open(&o, 0) == -1)
-			return 1;
-		if (o.cfg.log_remote_url[0] == '\0') {
-			fprintf(stderr, "iamctl: LOG_REMOTE_URL is not set\n");
-			op_close(&o);
-			return 2;
-		}
-		signal(SIGTERM, on_term);
-		signal(SIGINT, on_term);
-		log_init((enum log_level)o.cfg.log_level, "iam-export");
-		rc = export_run(&o.w.db, &o.cfg, follow, &stop, &shipped) ==
-		    0 ? 0 : 1;
-		printf("exported %ld events\n", shipped);
-	} else {
-		fprintf(stderr, "iamctl: audit verify, purge or export\n");
-		return 2;
-	}
 	op_close(&o);
 	return rc;
 }

@@ -4,7 +4,9 @@
  * query string: mode=none, or a comma list of sign (one Ed25519 signature
  * over a JWT-sized input), verify (one Ed25519 verification), incr (one
  * memcached increment), pk (one PostgreSQL primary-key select), tx2 (a
- * transaction of two statements).  Run by spawn-fcgi -F N beside the
+ * transaction of two statements), ins (a transaction inserting one row)
+ * and insa (the same, plus the audit insert the server makes, its
+ * organisation alternating between two).  Run by spawn-fcgi -F N beside the
  * server, behind the same NGINX, so the ratio of an endpoint to the mode
  * doing the same work shows how close the server is to this design's limit.
  */
@@ -86,6 +88,35 @@ do_sql(const char *const *names)
 	return ok ? 0 : -1;
 }
 
+/* ins / insa: one write, alone or with its audit event, in a
+ * transaction; the organisation alternates between two. */
+static int
+do_write(int audited)
+{
+	static const char *const org[2] = {
+		"0a000000-0000-4000-8000-000000000001",
+		"0b000000-0000-4000-8000-000000000002" };
+	static unsigned	 turn;
+	const char	*p[1] = { org[turn++ & 1] };
+	PGresult	*r;
+	int		 ok;
+
+	r = PQexecPrepared(pg, "begin", 0, NULL, NULL, NULL, 0);
+	PQclear(r);
+	r = PQexecPrepared(pg, "ins", 1, p, NULL, NULL, 0);
+	ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+	PQclear(r);
+	if (ok && audited) {
+		r = PQexecPrepared(pg, "audit", 1, p, NULL, NULL, 0);
+		ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+		PQclear(r);
+	}
+	r = PQexecPrepared(pg, ok ? "commit" : "rollback", 0, NULL, NULL,
+	    NULL, 0);
+	PQclear(r);
+	return ok ? 0 : -1;
+}
+
 static void
 init(void)
 {
@@ -117,6 +148,18 @@ init(void)
 		PQclear(PQprepare(pg, "upd", "UPDATE instance SET created_at = "
 		    "created_at WHERE id", 0, NULL));
 		PQclear(PQprepare(pg, "commit", "COMMIT", 0, NULL));
+		PQclear(PQprepare(pg, "rollback", "ROLLBACK", 0, NULL));
+		PQclear(PQprepare(pg, "ins", "INSERT INTO bench_writes (org)"
+		    " VALUES ($1::uuid)", 1, NULL));
+		/* what the server's audit insert writes (store.c) */
+		PQclear(PQprepare(pg, "audit", "WITH t AS (SELECT"
+		    " clock_timestamp() AS t, uuid_send(gen_random_uuid()) AS s)"
+		    " INSERT INTO audit_log SELECT uuid7(t.t), t.t, $1::uuid,"
+		    " 'organisation.update', 'organisation', true, 'user',"
+		    " NULL, 'bench@example.test', 'organisation', $1::text,"
+		    " '127.0.0.1', 'wrk', '{}', t.s, audit_personal(t.s,"
+		    " 'bench@example.test', '127.0.0.1', 'wrk'), NULL FROM t",
+		    1, NULL));
 		r = pg_run("pk");
 		if (PQresultStatus(r) != PGRES_TUPLES_OK)
 			exit(1);
@@ -144,6 +187,10 @@ work(const char *w, size_t n)
 		return do_sql(pk);
 	if (n == 3 && memcmp(w, "tx2", 3) == 0)
 		return do_sql(tx2);
+	if (n == 3 && memcmp(w, "ins", 3) == 0)
+		return do_write(0);
+	if (n == 4 && memcmp(w, "insa", 4) == 0)
+		return do_write(1);
 	return -1;
 }
 

@@ -123,10 +123,26 @@ def master_pid():
         return int(f.read().strip())
 
 
-def worker_pids():
+def _children():
     m = master_pid()
     out = subprocess.run(["pgrep", "-P", str(m)], capture_output=True, text=True)
-    return sorted(int(p) for p in out.stdout.split())
+    kids = []
+    for p in out.stdout.split():
+        try:
+            with open("/proc/%s/comm" % p) as f:
+                kids.append((int(p), f.read().strip()))
+        except OSError:
+            pass
+    return kids
+
+
+def worker_pids():
+    """The master's workers (its audit chainer is a child too)."""
+    return sorted(p for p, comm in _children() if comm != "iam-chainer")
+
+
+def chainer_pids():
+    return sorted(p for p, comm in _children() if comm == "iam-chainer")
 
 
 def wait_for(pred, timeout=15.0, step=0.1):
@@ -147,9 +163,11 @@ def log_text():
         return f.read()
 
 
-def psql(sql, **kw):
+def psql(sql, user="postgres", **kw):
+    """SQL as the cluster's superuser (tampering, set-up), or as user:
+    "iam" is the server's runtime role, "iam_owner" the schema owner."""
     return subprocess.Popen(
-        _as_user(["psql", "-h", os.path.join(STACK, "run"), "-U", "iam",
+        _as_user(["psql", "-h", os.path.join(STACK, "run"), "-U", user,
                   "-d", "iam", "-v", "ON_ERROR_STOP=1", "-qAtc", sql]), **kw)
 
 
@@ -221,8 +239,9 @@ def bearer(token):
     return {"Authorization": "Bearer " + token}
 
 
-def psql_value(sql):
-    p = psql(sql, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+def psql_value(sql, user="postgres"):
+    p = psql(sql, user=user, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+             text=True)
     out, err = p.communicate(timeout=30)
     assert p.returncode == 0, err
     return out.strip()

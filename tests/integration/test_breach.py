@@ -132,13 +132,24 @@ def _opens_with(key_hex):
         AESGCM(bytes.fromhex(key_hex)).decrypt(sealed[:12], sealed[12:],
                                                kid.encode())
         n += 1
+    # and the audit chain's keys (the version as associated data)
+    rows = psql_value("SELECT string_agg(version || ' ' || encode(sealed, "
+                      "'hex'), ',') FROM audit_keys")
+    for row in rows.split(","):
+        v, sealed = row.split()
+        sealed = bytes.fromhex(sealed)
+        AESGCM(bytes.fromhex(key_hex)).decrypt(
+            sealed[:12], sealed[12:], b"iam-audit-chain-key:" + v.encode())
+        n += 1
     return n
 
 
 def test_rotating_the_encryption_key_keeps_every_secret_readable():
     old = open(os.path.join(STACK, "secret.key")).read().strip()
     new = secrets.token_hex(32)
-    count = int(psql_value("SELECT count(*) FROM signing_keys"))
+    assert iamctl("audit", "chain").returncode == 0   # a chain key exists
+    count = int(psql_value("SELECT (SELECT count(*) FROM signing_keys) + "
+                           "(SELECT count(*) FROM audit_keys)"))
     assert _opens_with(old) == count
     jwks = request("GET", "/oauth2/jwks").json
     try:
@@ -167,6 +178,9 @@ def test_rotating_the_encryption_key_keeps_every_secret_readable():
     assert keep == new
     assert wait_for(lambda: login(email).status == 200)
     assert request("GET", "/oauth2/jwks").json == jwks
+    # every audit link made before and after still verifies
+    r = iamctl("audit", "verify")
+    assert r.returncode == 0 and "broken" not in r.stdout, r.stdout
     r = login(email)
     assert request("GET", "/v1/me", headers={
         "Authorization": "Bearer " + r.json["data"]["accessToken"]
@@ -191,6 +205,14 @@ def test_forcing_every_password_reset():
 
 # --- retention ----------------------------------------------------------------
 
+def chain_counts():
+    """{chain: number of links} after linking what is pending."""
+    assert iamctl("audit", "chain").returncode == 0
+    rows = psql_value("SELECT chain || ' ' || count(*) FROM audit_links "
+                      "GROUP BY chain").splitlines()
+    return {c: int(n) for c, n in (r.split() for r in rows)}
+
+
 def test_purge_keeps_the_chain_verifiable():
     # Rows of its own, whatever an earlier purge left.
     for _ in range(6):
@@ -199,29 +221,43 @@ def test_purge_keeps_the_chain_verifiable():
     before = int(psql_value("SELECT count(*) FROM audit_log"))
     r = iamctl("audit", "purge")          # 365 days: nothing that old
     assert r.returncode == 0 and "purged 0" in r.stdout
+    # The runtime role may not purge.
+    r = iamctl("audit", "purge", env={"DATABASE_OWNER_URL": ""})
+    assert r.returncode != 0
+    assert int(psql_value("SELECT count(*) FROM audit_log")) >= before
+    dflt = psql_value("SELECT id FROM organisations WHERE is_default")
+    chain_counts()
+    oldest = psql_value("SELECT string_agg(event_id::text, ',') FROM (SELECT "
+                        "event_id FROM audit_links WHERE chain = '%s' ORDER "
+                        "BY seq LIMIT 5) x" % dflt).split(",")
+    fifth = psql_value("SELECT seq FROM audit_links WHERE event_id = '%s'"
+                       % oldest[-1])
     psql_value("SET session_replication_role = replica; UPDATE audit_log "
                "SET created_at = created_at - interval '400 days' WHERE id "
-               "IN (SELECT id FROM audit_log ORDER BY id LIMIT 5)")
-    # Back-dating changed what the hashes cover: restore by recomputing
+               "IN ('%s')" % "','".join(oldest))
+    # Back-dating changed what the links cover: restoring by recomputing
     # would be forging, so verify names the first row...
     r = iamctl("audit", "verify")
-    assert r.returncode == 1
+    assert r.returncode == 1 and oldest[0] in r.stdout
     # ...and purging those rows (older than 365 days) removes the break.
     r = iamctl("audit", "purge")
     assert r.returncode == 0 and "purged 5" in r.stdout, r.stdout
     assert int(psql_value("SELECT count(*) FROM audit_log")) >= before - 5
-    first = psql_value("SELECT min(id) FROM audit_log")
-    assert psql_value("SELECT first_id FROM audit_anchor") == first
+    assert psql_value("SELECT seq FROM audit_anchor WHERE chain = '%s'"
+                      % dflt) == fifth
     r = iamctl("audit", "verify")
     assert r.returncode == 0, r.stdout
-    assert json.loads(r.stdout)["valid"] is True
-    # Everything but the newest event.
+    # Everything but each chain's newest link (its successor goes on
+    # from it), and every chain still verifies from its anchor.
     r = iamctl("audit", "purge", "--days", "0")
     assert r.returncode == 0
-    assert psql_value("SELECT count(*) FROM audit_log") == "2"  # + purge's
+    counts = chain_counts()
+    inst = "00000000-0000-0000-0000-000000000000"
+    assert all(n == 1 for c, n in counts.items() if c != inst), counts
+    assert counts.get(inst, 0) <= 2     # + the purge's own event
     register()
     r = iamctl("audit", "verify")
-    assert r.returncode == 0 and json.loads(r.stdout)["valid"] is True
+    assert r.returncode == 0 and "broken" not in r.stdout, r.stdout
 
 
 # --- export -----------------------------------------------------------------------
@@ -278,10 +314,16 @@ class Collector:
         self.server.server_close()
 
 
-def all_ids():
-    return [int(x) for x in psql_value(
-        "SELECT string_agg(id::text, ',' ORDER BY id) FROM audit_log"
-    ).split(",")]
+def all_links():
+    """[(link number, event id)] in the order linked, after linking."""
+    assert iamctl("audit", "chain").returncode == 0
+    return [(int(n), e) for n, e in (r.split() for r in psql_value(
+        "SELECT n || ' ' || event_id FROM audit_links ORDER BY n"
+    ).splitlines())]
+
+
+def all_ids(after=0):
+    return [e for n, e in all_links() if n > after]
 
 
 def test_export_loses_nothing_while_the_collector_is_down():
@@ -300,12 +342,18 @@ def test_export_loses_nothing_while_the_collector_is_down():
     try:
         r = iamctl("audit", "export", env=env)
         assert r.returncode == 0, r.stderr
-        want = [i for i in all_ids() if i > start]
+        want = all_ids(start)
         assert c.ids() == want and len(want) > 7
         assert all(len(b) <= 7 for b in c.batches)
         assert c.auth == {"Bearer collector-key-1"}
         ev = c.batches[0][0]
-        assert {"id", "action", "actor", "hash", "organisationId"} <= set(ev)
+        # the chain values travel with each event: a collector can tell
+        # a truncated tail or a rewritten link
+        assert {"id", "action", "actor", "organisationId", "chain", "seq",
+                "keyVersion", "prevMac", "mac"} <= set(ev)
+        same = [e for b in c.batches for e in b if e["chain"] == ev["chain"]]
+        for x, y in zip(same, same[1:]):
+            assert y["seq"] == x["seq"] + 1 and y["prevMac"] == x["mac"]
     finally:
         c.stop()
     # Following: the collector goes away, events happen, it comes back.
@@ -325,11 +373,10 @@ def test_export_loses_nothing_while_the_collector_is_down():
         c.refuse = False
         for _ in range(2):
             register()
-        target = all_ids()
+        target = all_ids(start)
         assert wait_for(lambda: set(target) <= set(c.ids()), timeout=30)
         got = c.ids()
-        assert got == sorted(got)
-        assert set(got) == set(i for i in all_ids() if i > start)
+        assert got == all_ids(start)
     finally:
         p.terminate()
         out, _ = p.communicate(timeout=10)
@@ -382,8 +429,8 @@ def test_after_a_breach_rotation_every_worker_signs_with_a_published_key():
 def test_purge_never_deletes_what_is_not_yet_exported():
     register()
     register()
-    ids = all_ids()
-    cursor = ids[-3]        # as if the collector had everything up to here
+    links = all_links()
+    cursor = links[-3][0]   # as if the collector had everything up to here
     saved = psql_value("SELECT last_id FROM audit_export")
     psql_value("UPDATE audit_export SET last_id = %d" % cursor)
     try:
@@ -393,9 +440,8 @@ def test_purge_never_deletes_what_is_not_yet_exported():
                    env={"LOG_REMOTE_URL": "http://127.0.0.1:9/collector"})
         assert r.returncode == 0, r.stdout + r.stderr
         left = set(all_ids())
-        assert {i for i in ids if i > cursor} <= left
-        assert min(left) <= cursor + 1
+        assert {e for n, e in links if n > cursor} <= left
         r = iamctl("audit", "verify")
-        assert r.returncode == 0 and json.loads(r.stdout)["valid"] is True
+        assert r.returncode == 0 and "broken" not in r.stdout, r.stdout
     finally:
         psql_value("UPDATE audit_export SET last_id = %s" % saved)

@@ -33,6 +33,47 @@ teardown(void **state)
 }
 
 static void
+hex32(const unsigned char m[32], char out[65])
+{
+	int	i;
+
+	for (i = 0; i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", m[i]);
+}
+
+/* RFC 4231 §4.2, §4.3 and §4.7 (a key longer than the block). */
+static void
+hmac_sha256_matches_rfc4231(void **state)
+{
+	unsigned char	k1[20], k6[131], m[32], n[32];
+	char		h[65];
+
+	(void)state;
+	memset(k1, 0x0b, sizeof(k1));
+	assert_int_equal(crypto_hmac_sha256(k1, sizeof(k1), "Hi There", 8, m),
+	    0);
+	hex32(m, h);
+	assert_string_equal(h, "b0344c61d8db38535ca8afceaf0bf12b"
+	    "881dc200c9833da726e9376c2e32cff7");
+	assert_int_equal(crypto_hmac_sha256((const unsigned char *)"Jefe", 4,
+	    "what do ya want for nothing?", 28, m), 0);
+	hex32(m, h);
+	assert_string_equal(h, "5bdcc146bf60754e6a042426089575c7"
+	    "5a003f089d2739839dec58b964ec3843");
+	memset(k6, 0xaa, sizeof(k6));
+	assert_int_equal(crypto_hmac_sha256(k6, sizeof(k6), "Test Using "
+	    "Larger Than Block-Size Key - Hash Key First", 54, m), 0);
+	hex32(m, h);
+	assert_string_equal(h, "60e431591ee0b67f0d8a26aacbf5b77f"
+	    "8e0bc6213728c5140546040f0ee37f54");
+	/* constant-time comparison of MACs */
+	memcpy(n, m, 32);
+	assert_int_equal(crypto_eq32(m, n), 1);
+	n[31] ^= 1;
+	assert_int_equal(crypto_eq32(m, n), 0);
+}
+
+static void
 ed25519_signs_and_verifies_only_the_message(void **state)
 {
 	unsigned char		 pub[32], priv[32], sig[64];
@@ -255,6 +296,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(hmac_sha256_matches_rfc4231),
 		cmocka_unit_test(ed25519_signs_and_verifies_only_the_message),
 		cmocka_unit_test(aead_round_trips_and_refuses_tampering),
 		cmocka_unit_test(passwords_verify_only_with_the_right_password),
