@@ -40,8 +40,8 @@ int	 chain_link_all(struct store *, const struct config *,
 	    struct chainkeys *);
 
 /*
- * The chainer: listens for iam_audit, links in batches whenever events
- * are pending (and at least every second), until *stop.  Reconnects on
+ * The chainer: links pending events in batches, looking every 200 ms,
+ * until *stop.  Reconnects on
  * its own.  0, or -1 if it could never start.
  */
 int	 chain_follow(struct store *, const struct config *,

@@ -1,7 +1,7 @@
 -- The audit log as per-organisation keyed chains (issue 10).
 --
 -- A request only inserts its event (UUIDv7 id, RFC 9562) and a row of
--- audit_pending, in the same statement, taking no lock.  A chainer (a
+-- audit_pending, in the same statement, taking no lock of its own.  A chainer (a
 -- child of the fcgi master, or iamctl audit chain) links committed events
 -- in its own order into audit_links, insert-only: for each chain (an
 -- organisation, or the instance chain of events about none) a sequence
@@ -140,8 +140,10 @@ CREATE TABLE audit_anchor (
 -- shipped again under their new ids.
 UPDATE audit_export SET last_id = 0, updated_at = now();
 
--- Each insert statement queues its events for the chainer, wakes it,
--- and keeps the per-organisation counters.
+-- Each insert statement queues its events for the chainer and keeps the
+-- per-organisation counters.  No NOTIFY: PostgreSQL serialises every
+-- notifying commit on one lock, which made each audited write wait for
+-- all others; the chainer polls its (indexed, usually empty) queue.
 CREATE OR REPLACE FUNCTION audit_count_insert() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
@@ -152,7 +154,6 @@ BEGIN
 	    WHERE organisation_id IS NOT NULL GROUP BY organisation_id, action
 	    ON CONFLICT (organisation_id, action)
 	    DO UPDATE SET n = audit_counts.n + excluded.n;
-	PERFORM pg_notify('iam_audit', '');
 	RETURN NULL;
 END $$;
 CREATE TRIGGER audit_count_insert AFTER INSERT ON audit_log

@@ -19,6 +19,7 @@
 #define PAGE		2000
 #define NFIELDS		12	/* AUDIT_CANON's columns */
 #define MAXCHAINS	BATCH
+#define POLL_MS		200
 
 /* A field as 4-byte big-endian length and bytes; NULL as 0xffffffff. */
 static void
@@ -272,7 +273,6 @@ chain_follow(struct store *s, const struct config *cfg,
 	int			failing = 0;
 
 	memset(&ck, 0, sizeof(ck));
-	store_listen(s, "iam_audit");
 	log_kv(LOG_INFO, "audit.chainer_start", LOG_END);
 	while (!*stop) {
 		if (store_ready(s) != 1) {
@@ -285,7 +285,8 @@ chain_follow(struct store *s, const struct config *cfg,
 		if (n == -1 && !failing)
 			log_kv(LOG_WARN, "audit.chain_failed", LOG_END);
 		failing = n == -1;
-		(void)store_wait(s, 1000);
+		/* Polled: a NOTIFY per audited write would serialise them. */
+		(void)store_wait(s, failing ? 1000 : POLL_MS);
 	}
 	chainkeys_wipe(&ck);
 	log_kv(LOG_INFO, "audit.chainer_stop", LOG_END);
