@@ -161,8 +161,16 @@ cmd_audit(int argc, char *argv[])
 		signal(SIGTERM, on_term);
 		signal(SIGINT, on_term);
 		log_init((enum log_level)o.cfg.log_level, "iam-export");
-		rc = export_run(&o.w.db, &o.cfg, follow, &stop, &shipped) ==
-		    0 ? 0 : 1;
+		/* Only linked events are shipped: link what is pending. */
+		{
+			struct chainkeys	ck;
+
+			memset(&ck, 0, sizeof(ck));
+			rc = chain_link_all(&o.w.db, &o.cfg, &ck);
+			chainkeys_wipe(&ck);
+		}
+		rc = rc == 0 && export_run(&o.w.db, &o.cfg, follow, &stop,
+		    &shipped) == 0 ? 0 : 1;
 		printf("exported %ld events\n", shipped);
 	} else {
 		fprintf(stderr, "iamctl: audit verify, chain, rotate-key, "

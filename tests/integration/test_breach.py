@@ -376,7 +376,8 @@ def test_export_loses_nothing_while_the_collector_is_down():
         target = all_ids(start)
         assert wait_for(lambda: set(target) <= set(c.ids()), timeout=30)
         got = c.ids()
-        assert got == all_ids(start)
+        # in link order, nothing skipped (events linked since may follow)
+        assert got == all_ids(start)[:len(got)] and len(got) >= len(target)
     finally:
         p.terminate()
         out, _ = p.communicate(timeout=10)
