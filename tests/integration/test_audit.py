@@ -85,6 +85,7 @@ def newest_event():
 
 def test_the_log_is_append_only_in_the_database():
     register()      # at least one row, whatever ran before
+    assert iamctl("audit", "chain").returncode == 0    # and its link
     for sql in ("UPDATE audit_log SET action = 'x' WHERE id = '%s'",
                 "DELETE FROM audit_log WHERE id = '%s'",
                 "UPDATE audit_links SET seq = 0 WHERE event_id = '%s'"):
