@@ -94,7 +94,7 @@ enum iam_err	auditq_get(struct actx *, const char *id, json_object **);
  * chain (pending events linked first). */
 enum iam_err	auditq_verify(struct actx *, json_object **);
 struct chain_report;
-/* One chain (an organisation id, or CHAIN_INSTANCE), linked first. */
+/* One chain (an organisation id, or the instance chain's nil UUID), linked first. */
 enum iam_err	auditq_verify_chain(struct actx *, const char *chain,
 		    struct chain_report *);
 

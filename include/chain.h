@@ -27,7 +27,6 @@ struct chainkeys;
 struct config;
 struct store;
 
-#define CHAIN_INSTANCE	"00000000-0000-0000-0000-000000000000"
 
 /*
  * Links up to max pending events.  wait: block for the chain lock (else
@@ -55,7 +54,7 @@ struct chain_report {
 };
 
 /*
- * Verifies one chain (an organisation id, or CHAIN_INSTANCE): from its
+ * Verifies one chain (an organisation id, or AUDIT_INSTANCE of store_audit.h): from its
  * anchor, every link in order names an event that is there and unchanged,
  * follows the one before it, and carries the MAC of its key; and no event
  * of the chain is left unlinked.  0 (see the report), or -1 (broken

@@ -72,7 +72,6 @@ enum stmt {
 	STMT_AUDIT_PENDING,
 	STMT_AUDIT_HEADS,
 	STMT_AUDIT_LINK,
-	STMT_AUDIT_PENDING_COUNT,
 	STMT_AUDIT_KEYS_LIST,
 	STMT_AUDIT_KEYS_LOCK,
 	STMT_AUDIT_KEY_INSERT,
@@ -161,7 +160,6 @@ struct store {
 	time_t		 next_try;	/* no reconnect before this */
 	int		 in_tx;
 	int		 notified;	/* reconnected: reload what is cached */
-	const char	*listen;	/* a channel of its own, or NULL */
 };
 
 /* Remembers cfg; connects at the first store_ready (or store_exec). */
@@ -232,9 +230,8 @@ PGresult *store_audit(struct store *, const struct audit_filter *,
  * since the last call; never blocks.
  */
 int	 store_notified(struct store *);
-/* Also LISTENs on channel (a static string) on every connection. */
-void	 store_listen(struct store *, const char *channel);
-/* Waits up to ms for a notification; returns store_notified(). */
+/* Waits up to ms for a notification (draining them, so an idle
+ * connection's queue does not grow); returns store_notified(). */
 int	 store_wait(struct store *, int ms);
 
 /* Round-trip check used by /health/ready: 1 ok, -1 not; *ms its time. */

@@ -1,5 +1,6 @@
 /*
- * chain.c: the audit chains (see chain.h).
+ * chain.c: the audit chains (see chain.h).  The rows come typed from
+ * store_audit.c; the rules, the framing and the MACs are here.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,82 +15,74 @@
 #include "log.h"
 #include "parse.h"
 #include "store.h"
+#include "store_audit.h"
 
 #define BATCH		500
 #define PAGE		2000
-#define NFIELDS		12	/* AUDIT_CANON's columns */
-#define MAXCHAINS	BATCH
 #define POLL_MS		200
+#define KEYS_RELOAD	60	/* s: the chainer sees a rotated key */
 
 /* A field as 4-byte big-endian length and bytes; NULL as 0xffffffff. */
 static void
-frame(struct buf *b, const char *v, size_t len, int null)
+frame(struct buf *b, const struct sqlv *f)
 {
+	size_t		len = f->v == NULL ? 0xffffffffu : f->len;
 	unsigned char	l[4];
 
-	if (null)
-		len = 0xffffffffu;
 	l[0] = (unsigned char)(len >> 24);
 	l[1] = (unsigned char)(len >> 16);
 	l[2] = (unsigned char)(len >> 8);
 	l[3] = (unsigned char)len;
 	buf_add(b, l, 4);
-	if (!null)
-		buf_add(b, v, len);
+	if (f->v != NULL)
+		buf_add(b, f->v, f->len);
 }
 
-/* The MAC of a link over row i's fields at col..col+NFIELDS-1. */
+/* The MAC of a link (the bytes chain.h writes out). */
 static int
 link_mac(struct arena *a, const unsigned char key[32], const char *chain,
-    long long seq, int version, const unsigned char prev[32], PGresult *r,
-    int i, int col, unsigned char out[32])
+    long long seq, int version, const unsigned char prev[32],
+    const struct sqlv *f, unsigned char out[32])
 {
 	struct buf	b;
-	int		f;
+	int		i;
 
 	buf_init(&b, a);
 	buf_printf(&b, "iam-audit-link-v1%c%s%c%lld%c%d%c", 0, chain, 0, seq,
 	    0, version, 0);
 	buf_add(&b, prev, 32);
-	for (f = col; f < col + NFIELDS; f++)
-		frame(&b, PQgetvalue(r, i, f), (size_t)PQgetlength(r, i, f),
-		    PQgetisnull(r, i, f));
+	for (i = 0; i < AUDIT_NFIELDS; i++)
+		frame(&b, &f[i]);
 	if (b.oom)
 		return -1;
 	return crypto_hmac_sha256(key, 32, b.data, b.len, out);
 }
 
-/* The personal digest of row i: salt at col, email, ip, ua after it. */
+/* The personal digest: SHA-256 of the salt and the three fields framed
+ * (audit_personal() in migration 0007 computes it at insert). */
 static int
-personal_digest(struct arena *a, PGresult *r, int i, int col,
+personal_digest(struct arena *a, const struct audit_link *l,
     unsigned char out[32])
 {
 	struct buf	 b;
-	const char	*salt = PQgetvalue(r, i, col);
-	size_t		 sl = strlen(salt) / 2;
-	unsigned char	*s;
-	int		 f;
+	unsigned char	*salt;
+	size_t		 sl = l->salt.len / 2;
+	int		 i;
 
-	if ((s = arena_alloc(a, sl + 1)) == NULL || hex_decode(salt, s, sl) == -1)
+	if (l->salt.v == NULL || (salt = arena_alloc(a, sl + 1)) == NULL ||
+	    hex_decode(l->salt.v, salt, sl) == -1)
 		return -1;
 	buf_init(&b, a);
-	buf_add(&b, s, sl);
-	for (f = col + 1; f <= col + 3; f++)
-		frame(&b, PQgetvalue(r, i, f), (size_t)PQgetlength(r, i, f),
-		    PQgetisnull(r, i, f));
+	buf_add(&b, salt, sl);
+	for (i = 0; i < 3; i++)
+		frame(&b, &l->personal[i]);
 	if (b.oom)
 		return -1;
 	return crypto_sha256(b.data, b.len, out);
 }
 
-struct head {
-	char		 chain[37];
-	long long	 seq;
-	unsigned char	 mac[32];
-};
-
-static struct head *
-find(struct head *h, int n, const char *chain)
+static struct audit_head *
+find(struct audit_head *h, int n, const char *chain)
 {
 	int	i;
 
@@ -99,156 +92,74 @@ find(struct head *h, int n, const char *chain)
 	return NULL;
 }
 
-/* The chain of pending row i (column 4: the organisation). */
-static const char *
-chain_of(PGresult *r, int i)
-{
-	return PQgetisnull(r, i, 4) ? CHAIN_INSTANCE : PQgetvalue(r, i, 4);
-}
-
-/* Reads the heads of the chains of the pending rows. */
-static int
-heads(struct store *s, struct arena *a, PGresult *r, struct head *h, int *nh)
-{
-	struct buf	 b;
-	const char	*p[1], *c;
-	PGresult	*q;
-	int		 i, n = PQntuples(r);
-
-	*nh = 0;
-	buf_init(&b, a);
-	buf_putc(&b, '{');
-	for (i = 0; i < n; i++) {
-		if (PQgetvalue(r, i, 1)[0] != 't')
-			continue;
-		c = chain_of(r, i);
-		if (find(h, *nh, c) != NULL)
-			continue;
-		snprintf(h[*nh].chain, sizeof(h[*nh].chain), "%s", c);
-		buf_printf(&b, "%s%s", *nh ? "," : "", c);
-		(*nh)++;
-	}
-	buf_putc(&b, '}');
-	buf_putc(&b, '\0');
-	if (b.oom)
-		return -1;
-	if (*nh == 0)
-		return 0;
-	p[0] = b.data;
-	if ((q = store_exec(s, STMT_AUDIT_HEADS, 1, p)) == NULL)
-		return -1;
-	for (i = 0; i < PQntuples(q); i++) {
-		struct head *x = find(h, *nh, PQgetvalue(q, i, 0));
-
-		if (x == NULL)
-			continue;
-		x->seq = atoll(PQgetvalue(q, i, 1));
-		memset(x->mac, 0, sizeof(x->mac));
-		if (!PQgetisnull(q, i, 2) &&
-		    hex_decode(PQgetvalue(q, i, 2), x->mac, 32) == -1) {
-			PQclear(q);
-			return -1;
-		}
-	}
-	PQclear(q);
-	return 0;
-}
-
-/* Appends an array element (text needing no quotes: uuids, digits,
- * hex) to an array literal under way. */
-static void
-elem(struct buf *b, const char *v)
-{
-	buf_putc(b, b->len == 0 ? '{' : ',');
-	buf_puts(b, v);
-}
-
 long
 chain_link(struct store *s, const struct config *cfg, struct chainkeys *ck,
     int max, int wait)
 {
-	struct arena	 a;
-	struct buf	 col[7];
-	struct head	*h = NULL, *x;
-	unsigned char	 mac[32];
-	const unsigned char *key;
-	const char	*p[7];
-	char		 lim[16], num[32];
-	PGresult	*r = NULL, *q;
-	long		 linked = 0;
-	int		 i, n, nh, version, got;
+	struct arena		 a;
+	struct audit_pending	*ev;
+	struct audit_head	*h, *x;
+	struct audit_newlink	*l;
+	const unsigned char	*key;
+	const char		**done;
+	long			 linked = -1;
+	int			 i, n, nh = 0, nl = 0, version, got;
 
 	if (store_begin(s) == -1)
 		return -1;
 	arena_init(&a, 0);
-	if ((q = store_exec(s, wait ? STMT_AUDIT_CHAIN_LOCK :
-	    STMT_AUDIT_CHAIN_TRYLOCK, 0, NULL)) == NULL)
-		goto fail;
-	got = wait || PQgetvalue(q, 0, 0)[0] == 't';
-	PQclear(q);
-	if (!got)
-		goto done;
-	if ((ck->n == 0 || time(NULL) - ck->loaded > 60) &&
+	if ((got = store_audit_chain_lock(s, wait)) <= 0) {
+		linked = got;	/* 0: another chainer is at work */
+		goto end;
+	}
+	if ((ck->n == 0 || time(NULL) - ck->loaded > KEYS_RELOAD) &&
 	    chainkeys_load(ck, s, cfg, 1) == -1)
-		goto fail;
+		goto end;
 	if ((version = chainkeys_current(ck)) == 0 ||
 	    (key = chainkeys_get(ck, version)) == NULL)
-		goto fail;
-	snprintf(lim, sizeof(lim), "%d", max > 0 && max < BATCH ? max : BATCH);
-	p[0] = lim;
-	if ((r = store_exec(s, STMT_AUDIT_PENDING, 1, p)) == NULL)
-		goto fail;
-	if ((n = PQntuples(r)) == 0)
-		goto done;
-	if ((h = arena_alloc(&a, sizeof(*h) * MAXCHAINS)) == NULL ||
-	    heads(s, &a, r, h, &nh) == -1)
-		goto fail;
-	for (i = 0; i < 7; i++)
-		buf_init(&col[i], &a);
+		goto end;
+	if ((n = store_audit_pending(s, &a, max > 0 && max < BATCH ? max :
+	    BATCH, &ev)) <= 0) {
+		linked = n;
+		goto end;
+	}
+	h = arena_alloc(&a, sizeof(*h) * (size_t)n);
+	l = arena_alloc(&a, sizeof(*l) * (size_t)n);
+	done = arena_alloc(&a, sizeof(*done) * (size_t)n);
+	if (h == NULL || l == NULL || done == NULL)
+		goto end;
+	for (i = 0; i < n; i++)
+		if (ev[i].exists && find(h, nh, ev[i].chain) == NULL)
+			snprintf(h[nh++].chain, sizeof(h[0].chain), "%s",
+			    ev[i].chain);
+	if (store_audit_heads(s, &a, h, nh) == -1)
+		goto end;
 	for (i = 0; i < n; i++) {
-		elem(&col[6], PQgetvalue(r, i, 0));
-		if (PQgetvalue(r, i, 1)[0] != 't')
+		done[i] = ev[i].n;
+		if (!ev[i].exists)
 			continue;	/* its event is gone: verify says so */
-		x = find(h, nh, chain_of(r, i));
-		if (link_mac(&a, key, x->chain, x->seq + 1, version, x->mac,
-		    r, i, 2, mac) == -1)
-			goto fail;
-		x->seq++;
-		elem(&col[0], PQgetvalue(r, i, 2));
-		elem(&col[1], x->chain);
-		snprintf(num, sizeof(num), "%lld", x->seq);
-		elem(&col[2], num);
-		snprintf(num, sizeof(num), "%d", version);
-		elem(&col[3], num);
-		elem(&col[4], hex_encode(&a, x->mac, 32));
-		elem(&col[5], hex_encode(&a, mac, 32));
-		memcpy(x->mac, mac, 32);
-		linked++;
+		x = find(h, nh, ev[i].chain);
+		l[nl].event = ev[i].f[0].v;
+		l[nl].chain = x->chain;
+		l[nl].seq = ++x->seq;
+		l[nl].version = version;
+		memcpy(l[nl].prev, x->mac, 32);
+		if (link_mac(&a, key, x->chain, x->seq, version, x->mac,
+		    ev[i].f, l[nl].mac) == -1)
+			goto end;
+		memcpy(x->mac, l[nl].mac, 32);
+		nl++;
 	}
-	for (i = 0; i < 7; i++) {
-		if (col[i].len == 0)
-			buf_putc(&col[i], '{');
-		buf_putc(&col[i], '}');
-		buf_putc(&col[i], '\0');
-		if (col[i].oom)
-			goto fail;
-		p[i] = col[i].data;
-	}
-	if ((q = store_exec(s, STMT_AUDIT_LINK, 7, p)) == NULL)
-		goto fail;
-	PQclear(q);
-done:
-	PQclear(r);
-	if (store_commit(s) == -1)
+	if (store_audit_link(s, &a, l, nl, done, n) == -1)
+		goto end;
+	linked = nl;
+end:
+	if (linked >= 0 && store_commit(s) == -1)
 		linked = -1;
-	crypto_wipe(mac, sizeof(mac));
-	arena_free(&a);
+	if (linked < 0)
+		store_rollback(s);
+	arena_free(&a);		/* wipes the MACs it held */
 	return linked;
-fail:
-	PQclear(r);
-	store_rollback(s);
-	arena_free(&a);
-	return -1;
 }
 
 int
@@ -256,10 +167,8 @@ chain_link_all(struct store *s, const struct config *cfg,
     struct chainkeys *ck)
 {
 	long	n;
-	int	rounds = 0;
 
-	/* Bounded: events keep coming while we link. */
-	while ((n = chain_link(s, cfg, ck, BATCH, 1)) > 0 && ++rounds < 10000)
+	while ((n = chain_link(s, cfg, ck, BATCH, 1)) == BATCH)
 		;
 	return n < 0 ? -1 : 0;
 }
@@ -279,7 +188,7 @@ chain_follow(struct store *s, const struct config *cfg,
 			(void)store_wait(s, 1000);
 			continue;
 		}
-		/* Another chainer holding the lock: it links, we wait. */
+		/* 0 also when another chainer holds the lock: it links. */
 		while (!*stop && (n = chain_link(s, cfg, &ck, BATCH, 0)) > 0)
 			;
 		if (n == -1 && !failing)
@@ -296,120 +205,85 @@ chain_follow(struct store *s, const struct config *cfg,
 static void
 broken(struct chain_report *rep, const char *id, const char *why)
 {
-	if (rep->broken)
-		return;
 	rep->broken = 1;
 	snprintf(rep->first_broken, sizeof(rep->first_broken), "%s", id);
 	snprintf(rep->why, sizeof(rep->why), "%s", why);
 }
 
-/* Checks one page of links; returns the rows seen, or -1. */
-static int
-check_page(struct arena *a, struct chainkeys *ck, const char *chain,
-    PGresult *r, long long *expect, unsigned char prev[32],
-    struct chain_report *rep)
+/* What is wrong with link l (expected at seq after prev), or NULL. */
+static const char *
+check(struct arena *a, struct chainkeys *ck, const char *chain,
+    const struct audit_link *l, long long seq, const unsigned char prev[32],
+    int *err)
 {
-	unsigned char		 mac[32], want[32], pm[32], dg[32], sd[32];
 	const unsigned char	*key;
-	const char		*ev;
-	long long		 seq;
-	int			 i, n = PQntuples(r), v;
+	unsigned char		 mac[32], dg[32], want[32];
 
-	for (i = 0; i < n && !rep->broken; i++) {
-		seq = atoll(PQgetvalue(r, i, 0));
-		v = atoi(PQgetvalue(r, i, 1));
-		ev = PQgetvalue(r, i, 4);
-		if (seq != *expect) {
-			broken(rep, ev, "a link before it is missing");
-			break;
-		}
-		if (hex_decode(PQgetvalue(r, i, 2), pm, 32) == -1 ||
-		    hex_decode(PQgetvalue(r, i, 3), want, 32) == -1 ||
-		    !crypto_eq32(pm, prev)) {
-			broken(rep, ev, "does not follow the link before it");
-			break;
-		}
-		if (PQgetvalue(r, i, 5)[0] != 't') {
-			broken(rep, ev, "its event is missing");
-			break;
-		}
-		if ((key = chainkeys_get(ck, v)) == NULL) {
-			broken(rep, ev, "made with an unknown key");
-			break;
-		}
-		if (link_mac(a, key, chain, seq, v, prev, r, i, 6, mac) == -1)
-			return -1;
-		if (!crypto_eq32(mac, want)) {
-			broken(rep, ev, "the event or its link was altered");
-			break;
-		}
-		/* Personal fields not erased must match their digest. */
-		if (PQgetvalue(r, i, 6 + NFIELDS + 4)[0] != 't') {
-			if (PQgetisnull(r, i, 6 + NFIELDS) ||
-			    personal_digest(a, r, i, 6 + NFIELDS, sd) == -1 ||
-			    hex_decode(PQgetvalue(r, i, 6 + NFIELDS - 1), dg, 32) ==
-			    -1 || !crypto_eq32(sd, dg)) {
-				broken(rep, ev, "its personal fields were "
-				    "altered");
-				break;
-			}
-		}
-		memcpy(prev, want, 32);
-		(*expect)++;
-		rep->checked++;
+	if (l->seq != seq)
+		return "a link before it is missing";
+	if (!l->readable || !crypto_eq32(l->prev, prev))
+		return "does not follow the link before it";
+	if (!l->exists)
+		return "its event is missing";
+	if ((key = chainkeys_get(ck, l->version)) == NULL)
+		return "made with an unknown key";
+	if (link_mac(a, key, chain, seq, l->version, prev, l->f, mac) == -1) {
+		*err = 1;
+		return NULL;
 	}
-	return n;
+	if (!crypto_eq32(mac, l->mac))
+		return "the event or its link was altered";
+	/* Personal fields not erased must match their digest (the last
+	 * field, which the MAC covers). */
+	if (!l->erased && (personal_digest(a, l, dg) == -1 ||
+	    hex_decode(l->f[AUDIT_NFIELDS - 1].v, want, 32) == -1 ||
+	    !crypto_eq32(dg, want)))
+		return "its personal fields were altered";
+	return NULL;
 }
 
 int
 chain_verify(struct store *s, const struct config *cfg, struct chainkeys *ck,
     const char *chain, struct chain_report *rep)
 {
-	struct arena	 a;
-	unsigned char	 prev[32];
-	long long	 expect = 1;
-	char		 after[32], lim[16];
-	const char	*p[3];
-	PGresult	*r;
-	int		 n, rc = -1;
+	struct arena		 a;
+	struct audit_link	*l;
+	unsigned char		 prev[32];
+	long long		 seq = 0;
+	const char		*why, *id;
+	int			 i, n, err = 0, rc = -1;
 
 	memset(rep, 0, sizeof(*rep));
 	memset(prev, 0, sizeof(prev));
 	if (chainkeys_load(ck, s, cfg, 0) == -1)
 		return -1;
 	arena_init(&a, 0);
-	p[0] = chain;
-	if ((r = store_exec(s, STMT_AUDIT_ANCHOR_GET, 1, p)) == NULL)
+	if (store_audit_anchor(s, chain, &seq, prev) == -1)
 		goto out;
-	if (PQntuples(r) == 1) {
-		expect = atoll(PQgetvalue(r, 0, 0)) + 1;
-		if (hex_decode(PQgetvalue(r, 0, 1), prev, 32) == -1) {
-			PQclear(r);
-			goto out;
-		}
-	}
-	PQclear(r);
-	snprintf(lim, sizeof(lim), "%d", PAGE);
 	do {
-		snprintf(after, sizeof(after), "%lld", expect - 1);
-		p[1] = after;
-		p[2] = lim;
-		if ((r = store_exec(s, STMT_AUDIT_CHAIN_PAGE, 3, p)) == NULL)
+		if ((n = store_audit_chain_page(s, &a, chain, seq, PAGE, &l)) ==
+		    -1)
 			goto out;
-		n = check_page(&a, ck, chain, r, &expect, prev, rep);
-		PQclear(r);
+		for (i = 0; i < n; i++) {
+			if ((why = check(&a, ck, chain, &l[i], seq + 1, prev,
+			    &err)) != NULL) {
+				broken(rep, l[i].event, why);
+				break;
+			}
+			if (err)
+				goto out;
+			memcpy(prev, l[i].mac, 32);
+			seq++;
+			rep->checked++;
+		}
 		arena_free(&a);
 		arena_init(&a, 0);
-		if (n == -1)
-			goto out;
 	} while (n == PAGE && !rep->broken);
 	if (!rep->broken) {
-		if ((r = store_exec(s, STMT_AUDIT_UNLINKED, 1, p)) == NULL)
+		if ((n = store_audit_unlinked(s, &a, chain, &id)) == -1)
 			goto out;
-		if (PQntuples(r) == 1)
-			broken(rep, PQgetvalue(r, 0, 0), "an event left out of "
-			    "the chain");
-		PQclear(r);
+		if (n == 1)
+			broken(rep, id, "an event left out of the chain");
 	}
 	rc = 0;
 out:

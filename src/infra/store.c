@@ -437,8 +437,6 @@ static const struct {
 	    " decode(m, 'hex') FROM unnest($1::uuid[], $2::uuid[],"
 	    " $3::bigint[], $4::integer[], $5::text[], $6::text[])"
 	    " AS u(e, c, q, k, pm, m)", 7 },
-	[STMT_AUDIT_PENDING_COUNT] = { "audit_pending_count",
-	    "SELECT count(*) FROM audit_pending", 0 },
 
 	/* The chain keys, sealed. */
 	[STMT_AUDIT_KEYS_LIST] = { "audit_keys_list",
@@ -835,18 +833,6 @@ connect_now(struct store *s)
 		drop(s);
 		return -1;
 	}
-	if (s->listen != NULL) {
-		char	q[96];
-
-		snprintf(q, sizeof(q), "LISTEN %s", s->listen);
-		r = PQexec(s->conn, q);
-		ok = r != NULL && PQresultStatus(r) == PGRES_COMMAND_OK;
-		PQclear(r);
-		if (!ok) {
-			drop(s);
-			return -1;
-		}
-	}
 	s->notified = 1;	/* what was missed while away */
 	log_kv(LOG_INFO, "db.connected", LOG_END);
 	return 0;
@@ -1005,12 +991,6 @@ store_notified(struct store *s)
 		PQfreemem(n);
 	}
 	return got;
-}
-
-void
-store_listen(struct store *s, const char *channel)
-{
-	s->listen = channel;
 }
 
 int
