@@ -2,7 +2,9 @@
 -- events renumbered in time order and chained anew.
 DROP TRIGGER audit_guard ON audit_log;
 DROP TRIGGER audit_guard ON audit_links;
-DROP TRIGGER audit_count_insert ON audit_log;
+DROP TRIGGER audit_queue ON audit_log;
+DROP FUNCTION audit_queue();
+DROP FUNCTION audit_total(uuid, text, text);
 DROP TRIGGER audit_count_delete ON audit_log;
 DROP FUNCTION audit_doc(audit_log);
 DROP INDEX audit_log_org, audit_log_org_action, audit_log_org_category,

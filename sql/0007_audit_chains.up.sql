@@ -140,25 +140,37 @@ CREATE TABLE audit_anchor (
 -- shipped again under their new ids.
 UPDATE audit_export SET last_id = 0, updated_at = now();
 
--- Each insert statement queues its events for the chainer and keeps the
--- per-organisation counters.  No NOTIFY: PostgreSQL serialises every
--- notifying commit on one lock, which made each audited write wait for
--- all others; the chainer polls its (indexed, usually empty) queue.
-CREATE OR REPLACE FUNCTION audit_count_insert() RETURNS trigger
+-- Each insert statement queues its events for the chainer.  No NOTIFY:
+-- PostgreSQL serialises every notifying commit on one lock, which made
+-- each audited write wait for all others; the chainer polls its (indexed,
+-- usually empty) queue.  Nor counters here: an upsert of the
+-- (organisation, action) row made every write of one organisation wait
+-- for the one before it to commit; the chainer counts what it links (one
+-- upsert per batch), and audit_total() adds what is still pending.
+CREATE FUNCTION audit_queue() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
 	INSERT INTO audit_pending (event_id) SELECT id FROM added
 	    ORDER BY created_at, id;
-	INSERT INTO audit_counts SELECT organisation_id, action,
-	    min(category), count(*) FROM added
-	    WHERE organisation_id IS NOT NULL GROUP BY organisation_id, action
-	    ON CONFLICT (organisation_id, action)
-	    DO UPDATE SET n = audit_counts.n + excluded.n;
 	RETURN NULL;
 END $$;
-CREATE TRIGGER audit_count_insert AFTER INSERT ON audit_log
+CREATE TRIGGER audit_queue AFTER INSERT ON audit_log
     REFERENCING NEW TABLE AS added
-    FOR EACH STATEMENT EXECUTE FUNCTION audit_count_insert();
+    FOR EACH STATEMENT EXECUTE FUNCTION audit_queue();
+
+-- The number of an organisation's events (of an action, of a category,
+-- when given): the chainer's counters and the queue, in one snapshot (the
+-- chainer counts an event in the transaction that takes it off the queue).
+CREATE FUNCTION audit_total(o uuid, act text, cat text) RETURNS bigint
+LANGUAGE sql STABLE AS $$
+	SELECT coalesce((SELECT sum(c.n) FROM audit_counts c
+	    WHERE c.organisation_id = o AND (act IS NULL OR c.action = act)
+	    AND (cat IS NULL OR c.category = cat)), 0)
+	    + (SELECT count(*) FROM audit_pending p
+	    JOIN audit_log a ON a.id = p.event_id WHERE a.organisation_id = o
+	    AND (act IS NULL OR a.action = act)
+	    AND (cat IS NULL OR a.category = cat))
+$$;
 CREATE TRIGGER audit_count_delete AFTER DELETE ON audit_log
     REFERENCING OLD TABLE AS gone
     FOR EACH STATEMENT EXECUTE FUNCTION audit_count_delete();

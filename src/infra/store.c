@@ -431,7 +431,13 @@ static const struct {
 	    " LEFT JOIN audit_anchor an ON an.chain = c", 1 },
 	[STMT_AUDIT_LINK] = { "audit_link",
 	    /* exactly the rows read: one committed since stays pending */
-	    "WITH d AS (DELETE FROM audit_pending WHERE n = ANY($7::bigint[]))"
+	    "WITH d AS (DELETE FROM audit_pending WHERE n = ANY($7::bigint[])),"
+	    /* the counters, one upsert per (organisation, action) a batch */
+	    " c AS (INSERT INTO audit_counts SELECT organisation_id, action,"
+	    "  min(category), count(*) FROM audit_log WHERE id = ANY($1::uuid[])"
+	    "  AND organisation_id IS NOT NULL GROUP BY organisation_id, action"
+	    "  ON CONFLICT (organisation_id, action)"
+	    "  DO UPDATE SET n = audit_counts.n + excluded.n)"
 	    " INSERT INTO audit_links (event_id, chain, seq, key_version,"
 	    " prev_mac, mac) SELECT e, c, q, k, decode(pm, 'hex'),"
 	    " decode(m, 'hex') FROM unnest($1::uuid[], $2::uuid[],"

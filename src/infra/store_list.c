@@ -117,17 +117,24 @@ store_audit(struct store *s, const struct audit_filter *f, int count)
 	memset(&q, 0, sizeof(q));
 	/*
 	 * Totals of the common filters (none, action, category) come from
-	 * the counters the insert trigger keeps, so they do not grow with
-	 * the log, and with the page in the same statement.  Other filters
-	 * are counted from their index, apart.
+	 * audit_total() (the chainer's counters and its queue), so they do
+	 * not grow with the log, and with the page in the same statement.
+	 * Other filters are counted from their index, apart.
 	 */
 	counted = f->actor == NULL && f->target == NULL &&
 	    f->success == NULL && f->since == NULL && f->until == NULL;
 	if (count && counted) {
-		add(&q, "SELECT coalesce(sum(n), 0) FROM audit_counts");
-		bind(&q, " WHERE organisation_id = $%d", f->org);
-		bind(&q, " AND action = $%d", f->action);
-		bind(&q, " AND category = $%d", f->category);
+		add(&q, "SELECT audit_total(");
+		bind(&q, "$%d::uuid", f->org);
+		add(&q, ", ");
+		if (f->action == NULL)
+			add(&q, "NULL");
+		bind(&q, "$%d", f->action);
+		add(&q, ", ");
+		if (f->category == NULL)
+			add(&q, "NULL");
+		bind(&q, "$%d", f->category);
+		add(&q, ")");
 		return store_exec_text(s, q.sql, q.n, q.p);
 	}
 	add(&q, count ? "SELECT count(*) FROM audit_log a" :
@@ -152,16 +159,14 @@ store_audit(struct store *s, const struct audit_filter *f, int count)
 		/* The total's expression, in the place kept for it. */
 		snprintf(frag, sizeof(frag), "NULL::bigint");
 		if (counted) {
-			snprintf(frag, sizeof(frag), "(SELECT coalesce(sum(n), 0)"
-			    " FROM audit_counts c WHERE c.organisation_id = $1");
+			char	pa[16] = "NULL", pc[16] = "NULL";
+
 			if (act)
-				snprintf(frag + strlen(frag), sizeof(frag) -
-				    strlen(frag), " AND c.action = $%d", act);
+				snprintf(pa, sizeof(pa), "$%d", act);
 			if (cat)
-				snprintf(frag + strlen(frag), sizeof(frag) -
-				    strlen(frag), " AND c.category = $%d", cat);
-			snprintf(frag + strlen(frag), sizeof(frag) -
-			    strlen(frag), ")");
+				snprintf(pc, sizeof(pc), "$%d", cat);
+			snprintf(frag, sizeof(frag), "audit_total($1, %s, %s)",
+			    pa, pc);
 		}
 		if (replace_mark(&q, "@TOTAL@", frag) == -1)
 			return NULL;
