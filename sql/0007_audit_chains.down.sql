@@ -2,8 +2,6 @@
 -- events renumbered in time order and chained anew.
 DROP TRIGGER audit_guard ON audit_log;
 DROP TRIGGER audit_guard ON audit_links;
-DROP TRIGGER audit_queue ON audit_log;
-DROP FUNCTION audit_queue();
 DROP FUNCTION audit_total(uuid, text, text);
 DROP TRIGGER audit_count_delete ON audit_log;
 DROP FUNCTION audit_doc(audit_log);

@@ -91,6 +91,10 @@
 	" uuid7(t.t), t.t, " org ", " act ", " cat ", " ok ", " atype ", " \
 	aid ", " amail ", " ttype ", " tid ", " ip ", " ua ", " det ", t.s," \
 	" audit_personal(t.s, " amail ", " ip ", " ua "), NULL"
+/* Closes a statement whose CTE e inserted events: each goes on the
+ * chainer's queue in the same statement. */
+#define AUDIT_QUEUE \
+	" INSERT INTO audit_pending (event_id) SELECT id FROM e"
 
 /*
  * The columns of an event a link covers, as text (uuid, epoch
@@ -301,7 +305,8 @@ static const struct {
 	    " a AS (INSERT INTO audit_log SELECT" AUDIT_ROW("org",
 	    "'token.refresh'", "'token'", "true", "'user'", "uid", "email",
 	    "'session'", "session_id::text", "$3", "$4", "'{}'::jsonb")
-	    "  FROM ok, t)"
+	    "  FROM ok, t RETURNING id),"
+	    " aq AS (INSERT INTO audit_pending (event_id) SELECT id FROM a)"
 	    " SELECT id, family_id, session_id, uid, spent, expired, ended,"
 	    " ustatus, udeleted, ostatus, exp, email, org, roles,"
 	    " EXISTS (SELECT 1 FROM n) FROM cur", 4 },
@@ -399,10 +404,11 @@ static const struct {
 	    "WITH t AS (SELECT clock_timestamp() AS t,"
 	    "  uuid_send(gen_random_uuid()) AS s)"
 	    /* an event about a user carries the user's organisation */
-	    " INSERT INTO audit_log SELECT" AUDIT_ROW("coalesce($1::uuid,"
+	    ", e AS (INSERT INTO audit_log SELECT" AUDIT_ROW("coalesce($1::uuid,"
 	    " (SELECT organisation_id FROM users WHERE id = $13::uuid))",
 	    "$2", "$3", "$4::boolean", "$5", "$6::uuid", "$7", "$8", "$9",
-	    "$10", "$11", "coalesce($12::jsonb, '{}')") " FROM t", 13 },
+	    "$10", "$11", "coalesce($12::jsonb, '{}')") " FROM t RETURNING id)"
+	    AUDIT_QUEUE, 13 },
 	[STMT_AUDIT_GET] = { "audit_get",
 	    "SELECT audit_doc(a)::text FROM audit_log a"
 	    " WHERE a.id = $2::uuid AND a.organisation_id = $1", 2 },

@@ -153,12 +153,14 @@ init(void)
 		    " VALUES ($1::uuid)", 1, NULL));
 		/* what the server's audit insert writes (store.c) */
 		PQclear(PQprepare(pg, "audit", "WITH t AS (SELECT"
-		    " clock_timestamp() AS t, uuid_send(gen_random_uuid()) AS s)"
-		    " INSERT INTO audit_log SELECT uuid7(t.t), t.t, $1::uuid,"
+		    " clock_timestamp() AS t, uuid_send(gen_random_uuid()) AS s),"
+		    " e AS (INSERT INTO audit_log SELECT uuid7(t.t), t.t, $1::uuid,"
 		    " 'organisation.update', 'organisation', true, 'user',"
 		    " NULL, 'bench@example.test', 'organisation', $1::text,"
 		    " '127.0.0.1', 'wrk', '{}', t.s, audit_personal(t.s,"
-		    " 'bench@example.test', '127.0.0.1', 'wrk'), NULL FROM t",
+		    " 'bench@example.test', '127.0.0.1', 'wrk'), NULL FROM t"
+		    " RETURNING id) INSERT INTO audit_pending (event_id)"
+		    " SELECT id FROM e",
 		    1, NULL));
 		r = pg_run("pk");
 		if (PQresultStatus(r) != PGRES_TUPLES_OK)
