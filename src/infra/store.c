@@ -38,15 +38,24 @@
 #define USER_FROM \
 	" FROM users u JOIN organisations o ON o.id = u.organisation_id" \
 	" LEFT JOIN profiles p ON p.user_id = u.id"
-/* u's role slugs, and every permission its roles carry, comma lists. */
-#define USER_ROLES \
-	" coalesce((SELECT string_agg(r.slug, ',' ORDER BY r.slug)" \
+/*
+ * u's role slugs and the permissions its roles carry, comma lists read in
+ * one pass (a lateral join, USER_ROLE_SETS, selected as USER_SETS); a
+ * permission two roles carry appears twice, as every reader tests
+ * membership (perm_has, perm_covers).  rs.owner: one of them is owner.
+ */
+#define USER_ROLE_SETS \
+	" LEFT JOIN LATERAL (SELECT string_agg(r.slug, ',' ORDER BY r.slug)" \
+	"  AS slugs, string_agg(array_to_string(r.permissions, ','), ',')" \
+	"  AS perms, bool_or(r.slug = 'owner') AS owner" \
+	"  FROM user_roles ur JOIN roles r ON r.id = ur.role_id" \
+	"  WHERE ur.user_id = u.id) rs ON true"
+#define USER_SETS	" coalesce(rs.slugs, ''), coalesce(rs.perms, '')"
+/* The permissions alone, for the caller check. */
+#define USER_PERMS \
+	" coalesce((SELECT string_agg(array_to_string(r.permissions, ','), ',')" \
 	"  FROM user_roles ur JOIN roles r ON r.id = ur.role_id" \
 	"  WHERE ur.user_id = u.id), '')"
-#define USER_PERMS \
-	" coalesce((SELECT string_agg(DISTINCT q, ',')" \
-	"  FROM user_roles ur JOIN roles r ON r.id = ur.role_id" \
-	"  CROSS JOIN unnest(r.permissions) q WHERE ur.user_id = u.id), '')"
 
 /* Closes a statement whose CTE "s" ends sessions: their access tokens end
  * with them (a 'session' revocation each, and one NOTIFY iam_tokens at
@@ -208,8 +217,9 @@ static const struct {
 	    "UPDATE users SET password_hash = $2 WHERE id = $1", 2 },
 	/* 15 the password hash, 16 roles, 17 permissions */
 	[STMT_USER_GET] = { "user_get",
-	    "SELECT" USER_COLS ", u.password_hash," USER_ROLES "," USER_PERMS
-	    USER_FROM " WHERE u.id = $1 AND u.deleted_at IS NULL", 1 },
+	    "SELECT" USER_COLS ", u.password_hash," USER_SETS
+	    USER_FROM USER_ROLE_SETS " WHERE u.id = $1 AND u.deleted_at IS NULL",
+	    1 },
 	[STMT_USER_FOR_EMAIL] = { "user_for_email",
 	    "SELECT u.id, u.email, u.email_verified_at IS NOT NULL, u.status,"
 	    " u.organisation_id FROM users u"
@@ -653,10 +663,8 @@ static const struct {
 	/* A member of the caller's organisation, or nothing. */
 	/* As STMT_USER_GET (15 unused), then 18: an owner? */
 	[STMT_MEMBER_GET] = { "member_get",
-	    "SELECT" USER_COLS ", NULL," USER_ROLES "," USER_PERMS ","
-	    " EXISTS (SELECT 1 FROM user_roles ur JOIN roles r"
-	    "  ON r.id = ur.role_id WHERE ur.user_id = u.id"
-	    "  AND r.slug = 'owner')" USER_FROM
+	    "SELECT" USER_COLS ", NULL," USER_SETS ", coalesce(rs.owner, false)"
+	    USER_FROM USER_ROLE_SETS
 	    " WHERE u.id = $2 AND u.organisation_id = $1"
 	    " AND u.deleted_at IS NULL", 2 },
 	/*

@@ -46,6 +46,12 @@ test_has(void **state)
 	assert_false(perm_has("users:rea", "users:read"));
 	assert_false(perm_has("users:readx", "users:read"));
 	assert_false(perm_has(",,", "users:read"));
+	/* the store's lists: a role without permissions leaves an empty
+	 * element, a permission two roles carry comes twice */
+	assert_true(perm_has("audit:read,,users:read,audit:read", "users:read"));
+	assert_false(perm_has("audit:read,,audit:read", "users:read"));
+	assert_true(perm_covers("users:read,,users:read", "users:read,users:read"));
+	assert_false(perm_covers("users:read,,", "users:read,users:update"));
 	assert_false(perm_has(NULL, "users:read"));
 	/* "roles:write" is an action of its own, not a wildcard. */
 	assert_false(perm_has("roles:write", "roles:read"));
