@@ -59,6 +59,13 @@ int	 crypto_aead_seal(const unsigned char key[32], const void *aad,
 int	 crypto_aead_open(const unsigned char key[32], const void *aad,
 	    size_t aadlen, const unsigned char *in, size_t len,
 	    unsigned char *out) IAM_WUR;
+/*
+ * Opens with key, or else with prev (NULL: none) while a key rotation is
+ * under way: 0 opened with key, 1 with prev, -1 with neither.
+ */
+int	 crypto_aead_open_either(const unsigned char key[32],
+	    const unsigned char *prev, const void *aad, size_t aadlen,
+	    const unsigned char *in, size_t len, unsigned char *out) IAM_WUR;
 
 /*
  * Passwords (libscrypt).  hash writes a "$s1$" MCF string into out

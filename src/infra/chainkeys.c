@@ -32,15 +32,10 @@ unseal(const struct config *cfg, int version, const char *hex,
 	int		rc = -1;
 
 	aad(version, ad, sizeof(ad));
-	if (hex_decode(hex, sealed, sizeof(sealed)) == 0) {
-		if (crypto_aead_open(cfg->secret_key, ad, strlen(ad), sealed,
-		    sizeof(sealed), key) == 0)
-			rc = 0;
-		else if (cfg->secret_key_prev[32] &&
-		    crypto_aead_open(cfg->secret_key_prev, ad, strlen(ad),
-		    sealed, sizeof(sealed), key) == 0)
-			rc = 1;
-	}
+	if (hex_decode(hex, sealed, sizeof(sealed)) == 0)
+		rc = crypto_aead_open_either(cfg->secret_key,
+		    cfg->secret_key_prev[32] ? cfg->secret_key_prev : NULL, ad,
+		    strlen(ad), sealed, sizeof(sealed), key);
 	crypto_wipe(sealed, sizeof(sealed));
 	return rc;
 }

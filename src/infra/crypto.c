@@ -261,3 +261,16 @@ crypto_password_params(const char *mcf, uint64_t *n, uint32_t *r, uint32_t *p)
 	*p = v & 0xff;
 	return 0;
 }
+
+int
+crypto_aead_open_either(const unsigned char key[32], const unsigned char *prev,
+    const void *aad, size_t aadlen, const unsigned char *in, size_t len,
+    unsigned char *out)
+{
+	if (crypto_aead_open(key, aad, aadlen, in, len, out) == 0)
+		return 0;
+	if (prev != NULL && crypto_aead_open(prev, aad, aadlen, in, len,
+	    out) == 0)
+		return 1;
+	return -1;
+}

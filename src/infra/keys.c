@@ -186,14 +186,9 @@ static int
 unseal(const struct config *cfg, const char *kid, const unsigned char *s,
     size_t sl, unsigned char priv[32])
 {
-	if (crypto_aead_open(cfg->secret_key, kid, strlen(kid), s, sl,
-	    priv) == 0)
-		return 0;
-	if (cfg->secret_key_prev[32] &&
-	    crypto_aead_open(cfg->secret_key_prev, kid, strlen(kid), s, sl,
-	    priv) == 0)
-		return 1;
-	return -1;
+	return crypto_aead_open_either(cfg->secret_key,
+	    cfg->secret_key_prev[32] ? cfg->secret_key_prev : NULL, kid,
+	    strlen(kid), s, sl, priv);
 }
 
 static int

@@ -95,6 +95,33 @@ ed25519_signs_and_verifies_only_the_message(void **state)
 	crypto_pkey_free(v);
 }
 
+/* During a key rotation: the current key first, then the previous one. */
+static void
+aead_opens_with_either_key(void **state)
+{
+	unsigned char	k1[32], k2[32], k3[32], msg[16] = "sealed secret!!";
+	unsigned char	out[16 + CRYPTO_AEAD_OVERHEAD], back[16];
+
+	(void)state;
+	memset(k1, 1, sizeof(k1));
+	memset(k2, 2, sizeof(k2));
+	memset(k3, 3, sizeof(k3));
+	assert_int_equal(crypto_aead_seal(k2, "v1", 2, msg, 16, out), 0);
+	assert_int_equal(crypto_aead_open_either(k2, k1, "v1", 2, out,
+	    sizeof(out), back), 0);
+	assert_memory_equal(back, msg, 16);
+	assert_int_equal(crypto_aead_open_either(k1, k2, "v1", 2, out,
+	    sizeof(out), back), 1);
+	assert_memory_equal(back, msg, 16);
+	assert_int_equal(crypto_aead_open_either(k1, NULL, "v1", 2, out,
+	    sizeof(out), back), -1);
+	assert_int_equal(crypto_aead_open_either(k1, k3, "v1", 2, out,
+	    sizeof(out), back), -1);
+	/* the associated data binds it: another version's label fails */
+	assert_int_equal(crypto_aead_open_either(k2, k1, "v2", 2, out,
+	    sizeof(out), back), -1);
+}
+
 static void
 aead_round_trips_and_refuses_tampering(void **state)
 {
@@ -299,6 +326,7 @@ main(void)
 		cmocka_unit_test(hmac_sha256_matches_rfc4231),
 		cmocka_unit_test(ed25519_signs_and_verifies_only_the_message),
 		cmocka_unit_test(aead_round_trips_and_refuses_tampering),
+		cmocka_unit_test(aead_opens_with_either_key),
 		cmocka_unit_test(passwords_verify_only_with_the_right_password),
 		cmocka_unit_test(secret_comparison),
 		cmocka_unit_test(base64url_round_trips_and_refuses_bad_input),
