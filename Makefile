@@ -32,18 +32,17 @@ LDLIBS	= -lfcgi -lpq -ljson-c -lmemcached -lscrypt -lcrypto -lcurl -lcrack -lidn
 # talks to libraries and other processes, tools/ the other programs.
 layer	= $(patsubst src/%.c,$(BUILD)/%.o,$(wildcard src/$(1)/*.c))
 
-# What every program links: the rules and the infrastructure, and the
-# two http/ pieces that are plain codecs today (parse, method).
+# What every program links: the rules and the infrastructure.
 LIB_OBJ	= $(call layer,domain) $(filter-out $(BUILD)/infra/migrate.o,\
-	  $(call layer,infra)) $(BUILD)/http/parse.o $(BUILD)/http/method.o
+	  $(call layer,infra))
 SERVER_OBJ = $(sort $(LIB_OBJ) $(call layer,http) $(call layer,api) \
 	  $(call layer,oauth) $(call layer,pages) $(call layer,server))
 CTL_OBJ	= $(LIB_OBJ) $(BUILD)/infra/migrate.o $(BUILD)/tools/export.o \
 	  $(BUILD)/tools/iamctl.o $(BUILD)/tools/ctl_audit.o
 # The mailer holds the outbox and nothing of accounts.
 MAILER_OBJ = $(addprefix $(BUILD)/,infra/arena.o infra/errors.o \
-	  http/parse.o infra/netaddr.o infra/conf.o infra/log.o \
-	  infra/crypto.o infra/metrics.o http/method.o infra/ratelimit.o \
+	  infra/text.o infra/netaddr.o infra/conf.o infra/log.o \
+	  infra/crypto.o infra/metrics.o infra/ratelimit.o \
 	  infra/store.o tools/mailer.o)
 
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
@@ -69,7 +68,7 @@ $(BIN)/iam-mailer: $(MAILER_OBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(MAILER_OBJ) $(LDLIBS)
 
 # Unit tests link the pure parts only.
-UNIT_DEPS = $(addprefix $(BUILD)/,infra/arena.o http/parse.o infra/netaddr.o \
+UNIT_DEPS = $(addprefix $(BUILD)/,infra/arena.o infra/text.o http/parse.o infra/netaddr.o \
 	    infra/conf.o infra/log.o infra/crypto.o infra/jwt.o domain/perm.o \
 	    infra/ident.o)
 
@@ -130,7 +129,7 @@ lint:
 # libFuzzer drivers, one per parser, each run FUZZ_SECONDS from its corpus.
 FUZZ	= json urlencoded cookies bearer path content_type
 FUZZ_SECONDS ?= 10
-FUZZ_SRC = src/infra/arena.c src/http/parse.c src/infra/netaddr.c
+FUZZ_SRC = src/infra/arena.c src/infra/text.c src/http/parse.c src/infra/netaddr.c
 
 fuzz:
 	@mkdir -p build/fuzz

@@ -11,15 +11,11 @@
 #   domain/              the rules: infra only (no HTTP, no driver)
 #   infra/               libraries and other processes: infra only
 #   tools/               the other programs: domain, infra
-#
-# Until the codecs move out of http/parse.c into infra/text.c, parse.h and
-# method.h count as infra (they are plain codecs).
 set -u
 cd "$(dirname "$0")/.." || exit 2
 
 layer_of_header() {
 	case "$1" in
-	parse|method) echo infra; return ;;
 	admin|accounts) echo domain; return ;;	# the domain's public face
 	ctl) echo tools; return ;;		# what the files of iamctl share
 	handlers) echo api; return ;;

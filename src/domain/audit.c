@@ -7,7 +7,7 @@
 
 #include "accounts.h"
 #include "env.h"
-#include "parse.h"
+#include "text.h"
 #include "store.h"
 
 /* "auth.login" → "auth" */

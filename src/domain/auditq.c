@@ -9,7 +9,7 @@
 #include "chain.h"
 #include "chainkeys.h"
 #include "dom.h"
-#include "parse.h"
+#include "text.h"
 #include "env.h"
 
 enum iam_err

@@ -13,7 +13,7 @@
 #include "conf.h"
 #include "crypto.h"
 #include "log.h"
-#include "parse.h"
+#include "text.h"
 #include "store.h"
 #include "store_audit.h"
 

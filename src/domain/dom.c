@@ -18,7 +18,7 @@
 #include "ident.h"
 #include "log.h"
 #include "metrics.h"
-#include "parse.h"
+#include "text.h"
 
 json_object *
 dom_str(const char *s)

@@ -13,7 +13,7 @@
 #include "admin.h"
 #include "conf.h"
 #include "dom.h"
-#include "parse.h"
+#include "text.h"
 #include "perm.h"
 #include "env.h"
 

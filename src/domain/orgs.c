@@ -11,7 +11,7 @@
 #include "admin.h"
 #include "conf.h"
 #include "dom.h"
-#include "parse.h"
+#include "text.h"
 #include "env.h"
 
 static const char *const modes[] = { "open", "invite", "closed" };

@@ -20,7 +20,7 @@
 #include "log.h"
 #include "accounts.h"
 #include "conf.h"
-#include "parse.h"
+#include "text.h"
 #include "env.h"
 
 static const char *const common[] = {

@@ -15,7 +15,7 @@
 #include "jwt.h"
 #include "log.h"
 #include "metrics.h"
-#include "parse.h"
+#include "text.h"
 #include "perm.h"
 #include "store.h"
 

@@ -11,7 +11,7 @@
 #include "conf.h"
 #include "crypto.h"
 #include "log.h"
-#include "parse.h"
+#include "text.h"
 #include "store.h"
 
 #define SEALED_LEN	(32 + CRYPTO_AEAD_OVERHEAD)

@@ -14,7 +14,7 @@
 
 #include "arena.h"
 #include "conf.h"
-#include "parse.h"
+#include "text.h"
 
 enum ctype { C_STR, C_INT, C_DUR, C_ENUM, C_CIDRS, C_BOOL, C_KEY32,
 	C_KEY32OPT };

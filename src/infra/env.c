@@ -14,7 +14,7 @@
 #include "crypto.h"
 #include "env.h"
 #include "log.h"
-#include "parse.h"
+#include "text.h"
 
 int
 env_init(struct env *w, const struct config *cfg, int connect_db)

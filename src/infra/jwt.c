@@ -8,7 +8,7 @@
 #include "arena.h"
 #include "crypto.h"
 #include "jwt.h"
-#include "parse.h"
+#include "text.h"
 
 #define MAX_TOKEN	8192
 

@@ -10,7 +10,7 @@
 #include "crypto.h"
 #include "keys.h"
 #include "log.h"
-#include "parse.h"
+#include "text.h"
 #include "store.h"
 
 #define SKEW	30

@@ -10,7 +10,7 @@
 
 #include "arena.h"
 #include "log.h"
-#include "parse.h"
+#include "text.h"
 
 static int		 minlevel = LOG_INFO;
 static long		 pid;		/* getpid() is a system call: once */

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "netaddr.h"
-#include "parse.h"
+#include "text.h"
 
 int
 ip_parse(const char *s, unsigned char out[16])

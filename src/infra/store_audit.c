@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "arena.h"
-#include "parse.h"
+#include "text.h"
 #include "store.h"
 #include "store_audit.h"
 

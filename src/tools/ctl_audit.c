@@ -14,7 +14,7 @@
 #include "dom.h"
 #include "export.h"
 #include "log.h"
-#include "parse.h"
+#include "text.h"
 #include "store.h"
 
 /* Every chain: one line each, broken ones named.  0 all valid, 1 not. */

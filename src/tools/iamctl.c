@@ -23,7 +23,7 @@
 #include "log.h"
 #include "store.h"
 #include "migrate.h"
-#include "parse.h"
+#include "text.h"
 #include "env.h"
 
 static const char *confpath;

@@ -25,7 +25,7 @@
 #include "conf.h"
 #include "crypto.h"
 #include "log.h"
-#include "parse.h"
+#include "text.h"
 #include "store.h"
 
 #define MAX_ATTEMPTS	10
