@@ -24,7 +24,7 @@ CFLAGS	+= -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
 	   -D_FORTIFY_SOURCE=2 -fPIE
 CPPFLAGS += -Iinclude -I$(PG_INC)
 LDFLAGS	+= -pie -Wl,-z,relro,-z,now
-LDLIBS	= -lfcgi -lpq -ljson-c -lmemcached -lscrypt -lcrypto -lcurl -lcrack -lidn2 -lunistring
+LDLIBS	= -lfcgi -lpq -ljson-c -lmemcached -lscrypt -lcrypto -lcurl -lcrack -lidn2 -lunistring -lseccomp
 
 # The layers are the folders of src/ (README, "Layout"); the object lists
 # come from them.  server/ is the driver, http/ the vocabulary handlers
@@ -42,7 +42,7 @@ CTL_OBJ	= $(LIB_OBJ) $(BUILD)/infra/migrate.o $(BUILD)/tools/export.o \
 # The mailer holds the outbox and nothing of accounts.
 MAILER_OBJ = $(addprefix $(BUILD)/,infra/arena.o infra/errors.o \
 	  infra/text.o infra/netaddr.o infra/conf.o infra/log.o \
-	  infra/crypto.o infra/metrics.o infra/ratelimit.o \
+	  infra/crypto.o infra/metrics.o infra/ratelimit.o infra/sandbox.o \
 	  infra/store.o tools/mailer.o)
 
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
@@ -75,7 +75,7 @@ UNIT_DEPS = $(addprefix $(BUILD)/,infra/arena.o infra/text.o http/parse.o infra/
 $(BUILD)/tests/%: tests/unit/%.c $(UNIT_DEPS)
 	@mkdir -p $(BUILD)/tests
 	$(CC) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) -o $@ $< $(UNIT_DEPS) -lcmocka \
-	    -ljson-c -lscrypt -lcrypto -lidn2 -lunistring
+	    -ljson-c -lscrypt -lcrypto -lidn2 -lunistring -lseccomp
 
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
@@ -106,7 +106,7 @@ test: deps-test all $(UNIT_BIN)
 asan:
 	@scripts/deps.sh test
 	$(MAKE) BUILD=build/asan BIN=build/asan/bin \
-	    CFLAGS="-O1 -g -fsanitize=address,undefined \
+	    CFLAGS="-O1 -g -DIAM_SANITIZED -fsanitize=address,undefined \
 	    -fno-sanitize-recover=undefined -fno-omit-frame-pointer" \
 	    LDFLAGS="-fsanitize=address,undefined" all \
 	    $(UNIT:%=build/asan/tests/%)

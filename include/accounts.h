@@ -13,6 +13,7 @@
 #include "errors.h"
 
 struct arena;
+struct config;
 struct env;
 
 /* Who is acting, from where.  Caller fields are NULL when anonymous. */
@@ -99,6 +100,8 @@ struct pwpolicy {
  */
 enum iam_err	password_policy(const struct actx *, const struct pwpolicy *,
 		    const char *pw, const char *email, const char **why);
+/* Reads COMMON_PASSWORDS_FILE now (else at the first check). */
+void		password_preload(const struct config *);
 /* Reads a passwordPolicy object (NULL or invalid parts: defaults). */
 void		pwpolicy_from_json(struct pwpolicy *, json_object *);
 /* The policy of organisation org (NULL: the default organisation). */

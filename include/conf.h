@@ -38,6 +38,7 @@ struct config {
 	char		*metrics_token;		/* secret; "" = none */
 	struct cidrlist	 metrics_allow;
 	int		 log_level;
+	int		 sandbox;		/* enum sandbox_mode */
 	char		*migrations_dir;	/* "" → ../sql beside binary */
 
 	/* Accounts and tokens. */

@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "sandbox.h"
+
 struct config;
 
 struct rl_backend {
@@ -36,6 +38,10 @@ struct rl_result {
 };
 
 /* Opens the backend named by the configuration.  Returns 0 or -1. */
+/* The calls libmemcached makes to reconnect (sandbox.h). */
+extern const struct sandbox_frag rl_sandbox;
+
+/* Server names are resolved to addresses here, once (sandbox.h). */
 int	 rl_open(struct ratelimit *, const struct config *);
 void	 rl_close(struct ratelimit *);
 

@@ -8,6 +8,8 @@
 #define IAM_STORE_H
 
 #include <libpq-fe.h>
+
+#include "sandbox.h"
 #include <time.h>
 
 struct config;
@@ -160,9 +162,18 @@ struct store {
 	time_t		 next_try;	/* no reconnect before this */
 	int		 in_tx;
 	int		 notified;	/* reconnected: reload what is cached */
+	char		 hostaddr[256];	/* DATABASE_URL's hosts, resolved */
 };
 
-/* Remembers cfg; connects at the first store_ready (or store_exec). */
+/* The calls libpq makes to reconnect (sandbox.h). */
+extern const struct sandbox_frag store_sandbox;
+
+/*
+ * Remembers cfg and resolves the host names DATABASE_URL gives to
+ * addresses (libpq's hostaddr), so that a reconnect needs no DNS; a
+ * reload resolves them again.  Connects at the first store_ready (or
+ * store_exec).
+ */
 void	 store_init(struct store *, const struct config *);
 void	 store_close(struct store *);
 

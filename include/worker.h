@@ -17,6 +17,9 @@ int	 worker_loop(struct env *, int listen_fd);
 /* Serves the single CGI request of this process. */
 int	 worker_cgi(struct env *);
 
+/* Puts this serving process in its sandbox (sandbox.h).  0 or -1. */
+int	 worker_sandbox(struct env *, const char *who);
+
 /* Answers one request read from io (the transport's single entry). */
 void	 dispatch(struct env *, struct io *);
 

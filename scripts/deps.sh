@@ -9,10 +9,10 @@ RUN_PKGS="gcc make pkg-config libc6-dev libfcgi-dev spawn-fcgi libpq-dev
 postgresql postgresql-client libjson-c-dev libscrypt-dev libssl-dev
 libmemcached-dev memcached nginx-light libcurl4-openssl-dev curl
 libcrack2-dev cracklib-runtime libidn2-dev libunistring-dev
-util-linux procps ca-certificates"
+util-linux procps ca-certificates libseccomp-dev"
 TEST_PKGS="libcmocka-dev python3 python3-pytest python3-pytest-random-order
 python3-cryptography python3-aiosmtpd apache2 libapache2-mod-fcgid wrk
-valgrind cppcheck openssl clang libclang-rt-14-dev"
+valgrind cppcheck openssl clang libclang-rt-14-dev gdb"
 
 pkgs=$RUN_PKGS
 [ "${1:-}" = test ] && pkgs="$RUN_PKGS $TEST_PKGS nodejs"

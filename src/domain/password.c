@@ -99,6 +99,13 @@ list_load(const char *path)
 	nlist = n;
 }
 
+void
+password_preload(const struct config *cfg)
+{
+	if (!list_tried)
+		list_load(cfg->common_passwords_file);
+}
+
 static int
 on_list(const char *pw)
 {

@@ -32,6 +32,7 @@ struct ckey {
 static const char *const fail_modes[] = { "open", "closed", NULL };
 static const char *const log_levels[] = { "debug", "info", "warn",
 	"error", NULL };
+static const char *const sandbox_modes[] = { "on", "trap", "off", NULL };
 static const char *const transports[] = { "file", "smtp", NULL };
 static const char *const reg_modes[] = { "open", "invite", "closed", NULL };
 static const char *const tls_modes[] = { "none", "starttls", "tls", NULL };
@@ -68,6 +69,10 @@ static const struct ckey keys[] = {
 	{ "HASH_SLOTS_FILE", C_STR, O(hash_slots_file), "", 0, 0, NULL,
 	  "lock file the processes share the hash slots through when there "
 	  "is no master (mod_fcgid, CGI); empty: one hash per process" },
+	{ "SANDBOX", C_ENUM, O(sandbox), "on", 0, 0, sandbox_modes,
+	  "seccomp allow-list of the serving processes: on (a call outside "
+	  "it kills the process, the master forks another), trap (reports "
+	  "such calls on stderr: for building the list), off" },
 	{ "SHUTDOWN_TIMEOUT", C_DUR, O(shutdown_timeout), "10s", 1, 3600,
 	  NULL, "grace for in-flight requests on SIGTERM" },
 	{ "MAX_BODY_BYTES", C_INT, O(max_body_bytes), "65536", 1024,

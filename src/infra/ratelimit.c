@@ -4,7 +4,11 @@
  * protocol).  Keys are "rl:<bucket>:<window start>:<ident>" and expire with
  * their window, so nothing needs cleaning.
  */
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
 #include <libmemcached/memcached.h>
+#include <netdb.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,11 +73,44 @@ static const struct rl_backend null_backend = {
 	"null", null_incr, null_ping, null_close
 };
 
+const struct sandbox_rule rl_sandbox_rules[] = {
+	SB_ARG(socket, 0, AF_UNIX), SB_ARG(socket, 0, AF_INET),
+	SB_ARG(socket, 0, AF_INET6), SB_CALL(connect),
+};
+const struct sandbox_frag rl_sandbox = SB_FRAG("ratelimit",
+    rl_sandbox_rules);
+
+/*
+ * The address a server name stands for, looked up now, so that
+ * libmemcached's reconnects need no DNS under the sandbox (a reload looks
+ * it up again).  A name that does not resolve is kept: libmemcached then
+ * says why it cannot connect.
+ */
+static const char *
+resolved(const char *host, char *buf, size_t len)
+{
+	struct addrinfo	 hints, *ai;
+	unsigned char	 a[16];
+	int		 rc;
+
+	if (inet_pton(AF_INET, host, a) == 1 ||
+	    inet_pton(AF_INET6, host, a) == 1)
+		return host;
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	if (getaddrinfo(host, NULL, &hints, &ai) != 0)
+		return host;
+	rc = getnameinfo(ai->ai_addr, ai->ai_addrlen, buf, len, NULL, 0,
+	    NI_NUMERICHOST);
+	freeaddrinfo(ai);
+	return rc == 0 ? buf : host;
+}
+
 /* Adds "host:port" or "/socket" entries of a comma list. Returns 0/-1. */
 static int
 add_servers(memcached_st *mc, const char *list)
 {
-	char		*copy, *s, *save = NULL, *colon;
+	char		*copy, *s, *save = NULL, *colon, num[INET6_ADDRSTRLEN];
 	long		 port;
 	int		 rc = 0;
 
@@ -93,8 +130,8 @@ add_servers(memcached_st *mc, const char *list)
 			port = strtol(colon + 1, NULL, 10);
 		}
 		if (port < 1 || port > 65535 || *s == '\0' ||
-		    !memcached_success(memcached_server_add(mc, s,
-		    (in_port_t)port)))
+		    !memcached_success(memcached_server_add(mc,
+		    resolved(s, num, sizeof(num)), (in_port_t)port)))
 			rc = -1;
 	}
 	free(copy);

@@ -7,8 +7,13 @@
  * statement of the program in one enum-indexed table; the areas'
  * statements are due to move to store_<area>.c with typed loaders.
  */
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <netdb.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -813,13 +818,85 @@ prepare_all(struct store *s)
 	return 0;
 }
 
+const struct sandbox_rule store_sandbox_rules[] = {
+	SB_ARG(socket, 0, AF_UNIX), SB_ARG(socket, 0, AF_INET),
+	SB_ARG(socket, 0, AF_INET6), SB_CALL(connect),
+};
+const struct sandbox_frag store_sandbox = SB_FRAG("store",
+    store_sandbox_rules);
+
+/* 1 if h is an address (or a socket directory), not a name to look up. */
+static int
+numeric_host(const char *h)
+{
+	unsigned char	a[16];
+
+	return h[0] == '/' || h[0] == '@' || inet_pton(AF_INET, h, a) == 1 ||
+	    inet_pton(AF_INET6, h, a) == 1;
+}
+
+/* Fills s->hostaddr when DATABASE_URL names hosts by name (each in the
+ * comma list resolved to its first address), else leaves it empty. */
+static void
+resolve_hosts(struct store *s)
+{
+	PQconninfoOption	*o, *opts;
+	struct addrinfo		 hints, *ai;
+	const char		*host = NULL, *addr = NULL;
+	char			*copy, *h, *save = NULL, num[INET6_ADDRSTRLEN];
+	size_t			 len = 0;
+	int			 names = 0, bad = 0;
+
+	if ((opts = PQconninfoParse(s->cfg->database_url, NULL)) == NULL)
+		return;
+	for (o = opts; o->keyword != NULL; o++) {
+		if (strcmp(o->keyword, "host") == 0)
+			host = o->val;
+		else if (strcmp(o->keyword, "hostaddr") == 0)
+			addr = o->val;
+	}
+	if (host == NULL || host[0] == '\0' || (addr != NULL && addr[0]) ||
+	    (copy = strdup(host)) == NULL) {
+		PQconninfoFree(opts);
+		return;
+	}
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	for (h = strtok_r(copy, ",", &save); h != NULL && !bad;
+	    h = strtok_r(NULL, ",", &save)) {
+		if (numeric_host(h))
+			snprintf(num, sizeof(num), "%s", h[0] == '/' ||
+			    h[0] == '@' ? "" : h);
+		else if (getaddrinfo(h, NULL, &hints, &ai) != 0)
+			bad = 1;
+		else {
+			names = 1;
+			bad = getnameinfo(ai->ai_addr, ai->ai_addrlen, num,
+			    sizeof(num), NULL, 0, NI_NUMERICHOST) != 0;
+			freeaddrinfo(ai);
+		}
+		if (!bad && len + strlen(num) + 2 > sizeof(s->hostaddr))
+			bad = 1;
+		if (!bad)
+			len += (size_t)snprintf(s->hostaddr + len,
+			    sizeof(s->hostaddr) - len, "%s%s", len ? "," : "",
+			    num);
+	}
+	free(copy);
+	PQconninfoFree(opts);
+	/* Nothing to add, or a name that does not resolve now: libpq looks
+	 * it up itself (and says why it cannot). */
+	if (!names || bad)
+		s->hostaddr[0] = '\0';
+}
+
 static int
 connect_now(struct store *s)
 {
 	char		 timeout[32], options[64];
 	const char	*keys[] = { "dbname", "connect_timeout", "options",
-	    "application_name", NULL };
-	const char	*vals[5];
+	    "application_name", "hostaddr", NULL };
+	const char	*vals[6];
 	PGresult	*r;
 	int		 ok;
 
@@ -831,7 +908,10 @@ connect_now(struct store *s)
 	vals[1] = timeout;
 	vals[2] = options;
 	vals[3] = "iam";
-	vals[4] = NULL;
+	vals[4] = s->hostaddr;
+	vals[5] = NULL;
+	if (s->hostaddr[0] == '\0')
+		keys[4] = NULL;
 	drop(s);
 	/* Later keywords override what the URL says (expand_dbname). */
 	s->conn = PQconnectdbParams(keys, vals, 1);
@@ -863,6 +943,7 @@ store_init(struct store *s, const struct config *cfg)
 {
 	memset(s, 0, sizeof(*s));
 	s->cfg = cfg;
+	resolve_hosts(s);
 }
 
 void

@@ -25,6 +25,7 @@
 #include "log.h"
 #include "master.h"
 #include "metrics.h"
+#include "sandbox.h"
 #include "store.h"
 #include "worker.h"
 
@@ -95,6 +96,8 @@ spawn(struct slot *s, const struct config *cfg, const sigset_t *oldmask)
 		signal(SIGCHLD, SIG_DFL);
 		if (s->chainer) {
 			struct store	db;
+			const struct sandbox_frag *const frags[] = {
+			    &store_sandbox };
 
 			prctl(PR_SET_NAME, "iam-chainer");
 			signal(SIGTERM, on_chainer_term);
@@ -102,6 +105,9 @@ spawn(struct slot *s, const struct config *cfg, const sigset_t *oldmask)
 			sigprocmask(SIG_SETMASK, oldmask, NULL);
 			log_init(cfg->log_level, "chainer");
 			store_init(&db, cfg);
+			if (sandbox_enter(cfg->sandbox, "chainer", frags, 1)
+			    == -1)
+				_exit(1);
 			rc = chain_follow(&db, cfg, &chainer_stop);
 			store_close(&db);
 			_exit(rc == 0 ? 0 : 1);

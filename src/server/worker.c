@@ -13,11 +13,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "accounts.h"
 #include "conf.h"
 #include "crypto.h"
 #include "http.h"
 #include "log.h"
 #include "parse.h"
+#include "ratelimit.h"
+#include "sandbox.h"
+#include "store.h"
 #include "worker.h"
 
 extern char	**environ;
@@ -76,6 +80,8 @@ worker_loop(struct env *w, int fd)
 		log_kv(LOG_ERROR, "worker.fcgi_init_failed", LOG_END);
 		return 1;
 	}
+	if (worker_sandbox(w, "worker") == -1)
+		return 1;
 	log_kv(LOG_INFO, "worker.start", LOG_END);
 	for (;;) {
 		sigprocmask(SIG_UNBLOCK, &term, NULL);
@@ -104,6 +110,19 @@ worker_loop(struct env *w, int fd)
 	return 0;
 }
 
+/* What a process serving requests may do from here on (sandbox.h). */
+int
+worker_sandbox(struct env *w, const char *who)
+{
+	const struct sandbox_frag *const frags[] = { &store_sandbox,
+	    &rl_sandbox };
+
+	/* The lists a check reads are read now, before the filter. */
+	password_preload(w->cfg);
+	return sandbox_enter(w->cfg->sandbox, who, frags,
+	    sizeof(frags) / sizeof(frags[0]));
+}
+
 static long
 cgi_read(void *ctx, char *buf, size_t n)
 {
@@ -126,6 +145,8 @@ worker_cgi(struct env *w)
 {
 	struct io	io;
 
+	if (worker_sandbox(w, "cgi") == -1)
+		return 1;
 	io.ctx = NULL;
 	io.env = environ;
 	io.read = cgi_read;

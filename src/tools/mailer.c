@@ -11,9 +11,13 @@
  * to a temporary name, then renamed); smtp sends through SMTP_HOST with
  * libcurl (STARTTLS or implicit TLS and AUTH when configured).
  */
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netdb.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +29,7 @@
 #include "conf.h"
 #include "crypto.h"
 #include "log.h"
+#include "sandbox.h"
 #include "text.h"
 #include "store.h"
 
@@ -95,6 +100,53 @@ deliver_file(const struct config *c, const char *id, const char *msg,
 	return 0;
 }
 
+/*
+ * The mailer's calls beyond the base and the store's (sandbox.h): the
+ * mail directory (a file written, synced, renamed into place) and the
+ * SMTP connection, whose host is resolved once at start (smtp_resolve);
+ * curl makes a socket pair to wake itself and asks uname for the name
+ * it gives in EHLO.
+ */
+static const struct sandbox_rule mailer_rules[] = {
+	SB_MASK(openat, 2, O_ACCMODE | O_CREAT | O_TRUNC | O_APPEND,
+	    O_WRONLY | O_CREAT | O_TRUNC),
+	SB_CALL(fsync), SB_CALL(rename), SB_CALL(unlink),
+	SB_ARG(socket, 0, AF_INET), SB_ARG(socket, 0, AF_INET6),
+	SB_CALL(connect), SB_ARG(socketpair, 0, AF_UNIX), SB_CALL(uname),
+};
+static const struct sandbox_frag mailer_sandbox = SB_FRAG("mailer",
+    mailer_rules);
+
+/* "host:port:address" for CURLOPT_RESOLVE, so curl looks nothing up
+ * once the sandbox is on; NULL when SMTP_HOST is an address already or
+ * does not resolve now (curl then says why). */
+static struct curl_slist *smtp_resolve_list;
+
+static void
+smtp_resolve(const struct config *c)
+{
+	struct addrinfo	 hints, *ai;
+	unsigned char	 a[16];
+	char		 num[INET6_ADDRSTRLEN], line[600];
+
+	if (c->mail_transport != MAIL_SMTP || c->smtp_host[0] == '\0' ||
+	    inet_pton(AF_INET, c->smtp_host, a) == 1 ||
+	    inet_pton(AF_INET6, c->smtp_host, a) == 1)
+		return;
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	if (getaddrinfo(c->smtp_host, NULL, &hints, &ai) != 0)
+		return;
+	if (getnameinfo(ai->ai_addr, ai->ai_addrlen, num, sizeof(num), NULL,
+	    0, NI_NUMERICHOST) == 0) {
+		snprintf(line, sizeof(line), "%s:%lld:%s%s%s", c->smtp_host,
+		    (long long)c->smtp_port, strchr(num, ':') ? "[" : "", num,
+		    strchr(num, ':') ? "]" : "");
+		smtp_resolve_list = curl_slist_append(NULL, line);
+	}
+	freeaddrinfo(ai);
+}
+
 struct upload {
 	const char	*p;
 	size_t		 left;
@@ -141,6 +193,8 @@ deliver_smtp(const struct config *c, const char *to, const char *msg,
 	curl_easy_setopt(h, CURLOPT_TIMEOUT, 30L);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 10L);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	if (smtp_resolve_list != NULL)
+		curl_easy_setopt(h, CURLOPT_RESOLVE, smtp_resolve_list);
 	if (c->smtp_tls == SMTP_TLS_STARTTLS)
 		curl_easy_setopt(h, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
 	if (c->smtp_user[0] != '\0') {
@@ -248,7 +302,15 @@ main(int argc, char *argv[])
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	log_init(cfg.log_level, "mailer");
 	store_init(&s, &cfg);
+	smtp_resolve(&cfg);
 	arena_init(&a, 0);
+	{
+		const struct sandbox_frag *const frags[] = { &store_sandbox,
+		    &mailer_sandbox };
+
+		if (sandbox_enter(cfg.sandbox, "mailer", frags, 2) == -1)
+			return 1;
+	}
 	log_kv(LOG_INFO, "mailer.start", "transport",
 	    cfg.mail_transport == MAIL_FILE ? "file" : "smtp", LOG_END);
 	while (!stop) {
@@ -261,6 +323,7 @@ main(int argc, char *argv[])
 	log_kv(LOG_INFO, "mailer.stop", LOG_END);
 	arena_free(&a);
 	store_close(&s);
+	curl_slist_free_all(smtp_resolve_list);
 	curl_global_cleanup();
 	conf_free(&cfg);
 	return 0;
