@@ -70,12 +70,12 @@ $(BIN)/iam-mailer: $(MAILER_OBJ)
 # Unit tests link the pure parts only.
 UNIT_DEPS = $(addprefix $(BUILD)/,infra/arena.o infra/text.o http/parse.o infra/netaddr.o \
 	    infra/conf.o infra/log.o infra/crypto.o infra/jwt.o domain/perm.o \
-	    infra/ident.o)
+	    infra/ident.o http/fields.o)
 
 $(BUILD)/tests/%: tests/unit/%.c $(UNIT_DEPS)
 	@mkdir -p $(BUILD)/tests
 	$(CC) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) -o $@ $< $(UNIT_DEPS) -lcmocka \
-	    -ljson-c -lscrypt -lcrypto -lidn2 -lunistring -lseccomp
+	    -ljson-c -lscrypt -lcrypto -lidn2 -lunistring
 
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done

@@ -14,6 +14,25 @@
 
 struct arena;
 struct config;
+
+/*
+ * What callers give the domain: C structs, filled by the handler from
+ * whatever carried them (a JSON body, a form), already checked for shape
+ * by the field catalogue (fields.h).  NULL (or -1) is "not given".
+ */
+
+/* A list of strings: role slugs, permissions. */
+struct strlist {
+	const char *const	*v;
+	size_t			 n;
+};
+
+/* The profile a user or an administrator may change. */
+struct profile_in {
+	const char	*first, *last, *phone;
+	json_object	*preferences;	/* a bounded JSON object */
+	json_object	*addresses;	/* a checked array of addresses */
+};
 struct env;
 
 /* Who is acting, from where.  Caller fields are NULL when anonymous. */
@@ -64,7 +83,7 @@ json_object	*acct_user(struct actx *, const char *user_id,
 		    int with_permissions, enum iam_err *err);
 /* Updates the caller's profile; *user is the user as it then is (read in
  * the same transaction: nothing is kept that cannot be read back). */
-enum iam_err	acct_update_profile(struct actx *, json_object *fields,
+enum iam_err	acct_update_profile(struct actx *, const struct profile_in *,
 		    json_object **user);
 enum iam_err	acct_change_password(struct actx *, const char *current,
 		    const char *next);

@@ -27,14 +27,23 @@ struct user_query {
 enum iam_err	member_list(struct actx *, const struct user_query *,
 		    struct listq *);
 enum iam_err	member_get(struct actx *, const char *id, json_object **);
-/* body: email, password?, firstName, lastName, roles, status,
- * emailVerified (checked by the handler for shape). */
-enum iam_err	member_create(struct actx *, json_object *body,
+/* A member to create: no password means an invitation mail. */
+struct member_in {
+	const char		*email, *password, *first, *last, *status;
+	const struct strlist	*roles;		/* NULL: ["user"] */
+	int			 verified;	/* -1, 0 or 1 */
+};
+/* A member's profile and status as an administrator changes them. */
+struct member_patch {
+	struct profile_in	 profile;
+	const char		*status;
+};
+enum iam_err	member_create(struct actx *, const struct member_in *,
 		    json_object **);
 enum iam_err	member_update(struct actx *, const char *id,
-		    json_object *body, json_object **);
+		    const struct member_patch *, json_object **);
 enum iam_err	member_set_roles(struct actx *, const char *id,
-		    json_object *roles, json_object **);
+		    const struct strlist *roles, json_object **);
 enum iam_err	member_delete(struct actx *, const char *id);
 enum iam_err	member_revoke_sessions(struct actx *, const char *id);
 enum iam_err	member_force_reset(struct actx *, const char *id);
@@ -46,29 +55,49 @@ enum iam_err	member_create_admin(struct actx *, const char *email,
 /* roles.c */
 enum iam_err	role_list(struct actx *, json_object **);
 enum iam_err	role_get(struct actx *, const char *id, json_object **);
-enum iam_err	role_create(struct actx *, json_object *body, json_object **);
-enum iam_err	role_update(struct actx *, const char *id, json_object *body,
+struct role_in {
+	const char		*slug, *name, *description;
+	const struct strlist	*permissions;
+};
+enum iam_err	role_create(struct actx *, const struct role_in *,
 		    json_object **);
+enum iam_err	role_update(struct actx *, const char *id,
+		    const struct role_in *, json_object **);
 enum iam_err	role_delete(struct actx *, const char *id);
 json_object	*role_permissions(struct actx *);
 /*
- * Resolves role slugs (a JSON array) in the caller's organisation: *csv
+ * Resolves role slugs in the caller's organisation: *csv
  * the slugs, *perms every permission they carry.  VALIDATION_ERROR
  * (field) for an unknown slug.
  */
-enum iam_err	role_resolve(struct actx *, json_object *slugs,
+enum iam_err	role_resolve(struct actx *, const struct strlist *slugs,
 		    const char *field, char **csv, char **perms);
 
 /* orgs.c */
+struct org_in {
+	const char	*name, *slug, *status;
+	json_object	*settings;	/* merged into the stored settings */
+};
+/* An organisation and its owner, for onboarding. */
+struct onboard_in {
+	struct org_in	 org;		/* name and slug */
+	const char	*email, *password, *first, *last;
+};
 enum iam_err	org_get(struct actx *, const char *id, json_object **);
-enum iam_err	org_update(struct actx *, json_object *body, json_object **);
-enum iam_err	org_list(struct actx *, const char *status, struct listq *);
-enum iam_err	org_create(struct actx *, json_object *body, json_object **);
-enum iam_err	org_patch(struct actx *, const char *id, json_object *body,
+/* The caller's organisation: name, settings. */
+enum iam_err	org_update(struct actx *, const struct org_in *,
 		    json_object **);
+enum iam_err	org_list(struct actx *, const char *status, struct listq *);
+/* A system administrator's: name, slug, settings. */
+enum iam_err	org_create(struct actx *, const struct org_in *,
+		    json_object **);
+/* A system administrator's: name, status. */
+enum iam_err	org_patch(struct actx *, const char *id,
+		    const struct org_in *, json_object **);
 enum iam_err	org_delete(struct actx *, const char *id);
 /* The organisation, its owner and the owner's tokens. */
-enum iam_err	org_onboard(struct actx *, json_object *body, json_object **);
+enum iam_err	org_onboard(struct actx *, const struct onboard_in *,
+		    json_object **);
 
 /* invites.c */
 enum iam_err	invite_list(struct actx *, struct listq *);

@@ -109,6 +109,15 @@ enum iam_err	 dom_not_last_owner(struct actx *, const char *org,
 		    const char *uid);
 /* The string member key of o, or NULL. */
 const char	*dom_jstr(json_object *o, const char *key);
+/*
+ * The parameters 1-5 of STMT_PROFILE_UPDATE from a profile (NULL: keep
+ * the stored value), and the names of the fields it gives, added to the
+ * JSON array names (for the audit event).  Returns 1 if any was given.
+ */
+int		 dom_profile(const struct profile_in *, const char *p[5],
+		    json_object *names);
+/* The strings of sl as a JSON array (kept by the arena). */
+json_object	*dom_strlist_json(struct actx *, const struct strlist *);
 /* The first column of every row of r (JSON text each) as an array that
  * the arena releases. */
 json_object	*dom_rows(struct actx *, PGresult *r);

@@ -18,17 +18,22 @@ enum iam_err	 hc_fail(struct req *r, const struct actx *x, enum iam_err e);
 /* Calls fn for the caller of r and answers 204, or fails as hc_fail. */
 enum iam_err	 hc_empty(struct req *r, enum iam_err (*fn)(struct actx *));
 
-/* page (from 1) and limit (1-100, default 50) from the query; a bad one
- * is answered (VALIDATION_ERROR naming it) and its error returned. */
+/*
+ * The query string checked as q (a shape of the catalogue starting with
+ * page and limit), its values in v; page (from 1) and limit (1-100,
+ * default 50) into pg.  A bad one is answered (VALIDATION_ERROR naming
+ * it) and its error returned.
+ */
 struct page {
 	int64_t	 page, limit;
 };
-enum iam_err	 hc_page(struct req *r, struct page *pg);
+struct fspec;
+enum iam_err	 hc_page(struct req *r, const struct fspec *q,
+		    json_object **v, struct page *pg);
 /* hc_page, then the page's limit and offset into lq. */
 struct listq;
-enum iam_err	 hc_listq(struct req *r, struct page *pg, struct listq *lq);
-/* A query parameter, or NULL when absent or empty. */
-const char	*hc_query(struct req *r, const char *name);
+enum iam_err	 hc_listq(struct req *r, const struct fspec *q,
+		    json_object **v, struct page *pg, struct listq *lq);
 /* {"success":true,"data":items,"meta":{page,limit,total,pages}}, items
  * a JSON array as text. */
 void		 hc_list(struct req *r, const struct page *pg,
@@ -46,5 +51,14 @@ enum iam_err	 hc_answer(struct req *r, struct actx *x, enum iam_err e,
 		    json_object **o, int status);
 /* Answers data (a borrowed arena object) with status. */
 enum iam_err	 hc_data(struct req *r, int status, json_object *data);
+
+/*
+ * A checked F_STRINGS value as a list in the request's arena; NULL when
+ * absent, or with *e IAM_E_INTERNAL when out of memory.
+ */
+struct strlist	*hc_strlist(struct req *, json_object *, enum iam_err *e);
+/* A checked profile's values (fs_profile's order) as the domain's. */
+struct profile_in;
+void		 hc_profile(json_object *const *v, struct profile_in *);
 
 #endif

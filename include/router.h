@@ -13,6 +13,7 @@
 #include "parse.h"
 
 struct req;
+struct fspec;
 
 enum method {
 	M_GET = 1 << 0,
@@ -45,6 +46,10 @@ struct route {
 	 */
 	const char	*perm;
 	const char	*summary;	/* one line, for OpenAPI and docs */
+	/* The shapes of the field catalogue its body and query string take
+	 * (NULL: none), for /openapi.json; the handler checks the same. */
+	const struct fspec *body;
+	const struct fspec *query;
 };
 
 /* The table (routes.c). */

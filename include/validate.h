@@ -1,7 +1,9 @@
 /*
- * validate.h: every input field is declared once, with its type and
- * limits; a handler receives the checked values and never reads the raw
- * body.  Unknown fields are refused, not ignored.
+ * validate.h: a route's input checked against its shape in the field
+ * catalogue (fields.h) before the handler reads it: the JSON body, a
+ * nested object, form or query pairs.  A handler receives the checked
+ * values (vals[i] for spec->use[i]) and never reads the raw input.
+ * Unknown fields are refused, not ignored (query shapes excepted).
  */
 #ifndef IAM_VALIDATE_H
 #define IAM_VALIDATE_H
@@ -10,41 +12,34 @@
 #include <stddef.h>
 
 #include "errors.h"
+#include "fields.h"
 
 struct req;
-
-enum ftype {
-	F_STRING,	/* a string of at most max characters */
-	F_EMAIL,	/* a well-formed address */
-	F_SECRET,	/* a password or token: a string, at most max bytes */
-	F_OBJECT,	/* a JSON object */
-	F_ADDRESSES,	/* an array of address objects */
-	F_BOOL,		/* true or false */
-	F_STRINGS,	/* an array of at most max strings of 1-64 chars */
-};
-
-struct field {
-	const char	*name;
-	enum ftype	 type;
-	int		 required;
-	size_t		 max;
-};
+struct kvlist;
 
 /*
- * Checks the JSON body against spec (n fields): it must be an object with
- * no other keys, each value of its type.  vals[i] gets the value of
- * spec[i] (borrowed) or NULL.  On error the answer is set (400
+ * Checks the JSON body against spec.  On error the answer is set (400
  * VALIDATION_ERROR naming the field) and the error returned.
  */
-enum iam_err	 req_fields(struct req *, const struct field *spec, size_t n,
+enum iam_err	 req_fields(struct req *, const struct fspec *spec,
 		    json_object **vals);
 
 /* The same for a nested object obj, naming fields "prefix" + name. */
 enum iam_err	 req_fields_in(struct req *, json_object *obj,
-		    const char *prefix, const struct field *spec, size_t n,
+		    const char *prefix, const struct fspec *spec,
+		    json_object **vals);
+
+/* The same for form or query pairs (fields_from_pairs); the values live
+ * until the request ends. */
+enum iam_err	 req_pairs(struct req *, const struct kvlist *pairs,
+		    const struct fspec *spec, json_object **vals);
+/* req_pairs on the query string. */
+enum iam_err	 req_query(struct req *, const struct fspec *spec,
 		    json_object **vals);
 
 /* The string value of a checked field, or NULL. */
 const char	*fstr(json_object *);
+/* A checked F_BOOL value: -1 absent, 0 or 1. */
+int		 fbool(json_object *);
 
 #endif

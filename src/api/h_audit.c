@@ -4,6 +4,7 @@
 #include "admin.h"
 #include "handlers.h"
 #include "hcommon.h"
+#include "validate.h"
 
 enum iam_err
 adm_audit_list(struct req *r)
@@ -12,17 +13,18 @@ adm_audit_list(struct req *r)
 	struct page		 pg;
 	struct listq		 lq;
 	struct actx		 x;
+	json_object		*v[FS_MAX];
 	enum iam_err		 e;
 
-	if ((e = hc_listq(r, &pg, &lq)) != IAM_OK)
+	if ((e = hc_listq(r, &fs_audit_query, v, &pg, &lq)) != IAM_OK)
 		return e;
-	q.actor = hc_query(r, "actor");
-	q.action = hc_query(r, "action");
-	q.category = hc_query(r, "category");
-	q.target = hc_query(r, "target");
-	q.success = hc_query(r, "success");
-	q.since = hc_query(r, "since");
-	q.until = hc_query(r, "until");
+	q.actor = fstr(v[2]);
+	q.action = fstr(v[3]);
+	q.category = fstr(v[4]);
+	q.target = fstr(v[5]);
+	q.success = fstr(v[6]);
+	q.since = fstr(v[7]);
+	q.until = fstr(v[8]);
 	hc_actx(&x, r);
 	if ((e = auditq_list(&x, &q, &lq)) != IAM_OK)
 		return hc_fail(r, &x, e);

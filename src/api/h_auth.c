@@ -9,8 +9,6 @@
 #include "validate.h"
 #include "env.h"
 
-#define NF(spec)	(sizeof(spec) / sizeof(spec[0]))
-
 static json_object *
 tokens_json(const struct tokens *t)
 {
@@ -40,18 +38,12 @@ message(const char *text)
 enum iam_err
 auth_register(struct req *r)
 {
-	static const struct field spec[] = {
-		{ "email", F_EMAIL, 1, 254 },
-		{ "password", F_SECRET, 1, 1024 },
-		{ "firstName", F_STRING, 0, 100 },
-		{ "lastName", F_STRING, 0, 100 },
-	};
-	json_object	*v[NF(spec)], *o;
+	json_object	*v[FS_MAX], *o;
 	struct actx	 x;
 	enum iam_err	 e;
 	char		*uid;
 
-	if ((e = req_fields(r, spec, NF(spec), v)) != IAM_OK)
+	if ((e = req_fields(r, &fs_register, v)) != IAM_OK)
 		return e;
 	hc_actx(&x, r);
 	if ((e = acct_register(&x, fstr(v[0]), fstr(v[1]), fstr(v[2]),
@@ -69,16 +61,12 @@ auth_register(struct req *r)
 enum iam_err
 auth_login(struct req *r)
 {
-	static const struct field spec[] = {
-		{ "email", F_EMAIL, 1, 254 },
-		{ "password", F_SECRET, 1, 1024 },
-	};
-	json_object	*v[NF(spec)];
+	json_object	*v[FS_MAX];
 	struct tokens	 t;
 	struct actx	 x;
 	enum iam_err	 e;
 
-	if ((e = req_fields(r, spec, NF(spec), v)) != IAM_OK)
+	if ((e = req_fields(r, &fs_login, v)) != IAM_OK)
 		return e;
 	hc_actx(&x, r);
 	if ((e = acct_login(&x, fstr(v[0]), fstr(v[1]), &t)) != IAM_OK)
@@ -90,15 +78,12 @@ auth_login(struct req *r)
 enum iam_err
 auth_refresh(struct req *r)
 {
-	static const struct field spec[] = {
-		{ "refreshToken", F_SECRET, 1, 256 },
-	};
-	json_object	*v[NF(spec)];
+	json_object	*v[FS_MAX];
 	struct tokens	 t;
 	struct actx	 x;
 	enum iam_err	 e;
 
-	if ((e = req_fields(r, spec, NF(spec), v)) != IAM_OK)
+	if ((e = req_fields(r, &fs_refresh, v)) != IAM_OK)
 		return e;
 	hc_actx(&x, r);
 	if ((e = acct_refresh(&x, fstr(v[0]), &t)) != IAM_OK)
@@ -110,14 +95,11 @@ auth_refresh(struct req *r)
 enum iam_err
 auth_logout(struct req *r)
 {
-	static const struct field spec[] = {
-		{ "refreshToken", F_SECRET, 0, 256 },
-	};
-	json_object	*v[NF(spec)] = { NULL };
+	json_object	*v[FS_MAX] = { NULL };
 	struct actx	 x;
 	enum iam_err	 e;
 
-	if (r->has_json && (e = req_fields(r, spec, NF(spec), v)) != IAM_OK)
+	if (r->has_json && (e = req_fields(r, &fs_logout, v)) != IAM_OK)
 		return e;
 	hc_actx(&x, r);
 	if ((e = acct_logout(&x, fstr(v[0]))) != IAM_OK)
@@ -135,14 +117,11 @@ auth_logout_all(struct req *r)
 enum iam_err
 auth_verify_email(struct req *r)
 {
-	static const struct field spec[] = {
-		{ "token", F_SECRET, 1, 256 },
-	};
-	json_object	*v[NF(spec)];
+	json_object	*v[FS_MAX];
 	struct actx	 x;
 	enum iam_err	 e;
 
-	if ((e = req_fields(r, spec, NF(spec), v)) != IAM_OK)
+	if ((e = req_fields(r, &fs_token, v)) != IAM_OK)
 		return e;
 	hc_actx(&x, r);
 	if ((e = acct_verify_email(&x, fstr(v[0]))) != IAM_OK)
@@ -155,14 +134,11 @@ auth_verify_email(struct req *r)
 static enum iam_err
 mail_request(struct req *r, enum iam_err (*fn)(struct actx *, const char *))
 {
-	static const struct field spec[] = {
-		{ "email", F_EMAIL, 1, 254 },
-	};
-	json_object	*v[NF(spec)];
+	json_object	*v[FS_MAX];
 	struct actx	 x;
 	enum iam_err	 e;
 
-	if ((e = req_fields(r, spec, NF(spec), v)) != IAM_OK)
+	if ((e = req_fields(r, &fs_email, v)) != IAM_OK)
 		return e;
 	hc_actx(&x, r);
 	if ((e = fn(&x, fstr(v[0]))) != IAM_OK)
@@ -187,15 +163,11 @@ auth_forgot_password(struct req *r)
 enum iam_err
 auth_reset_password(struct req *r)
 {
-	static const struct field spec[] = {
-		{ "token", F_SECRET, 1, 256 },
-		{ "password", F_SECRET, 1, 1024 },
-	};
-	json_object	*v[NF(spec)];
+	json_object	*v[FS_MAX];
 	struct actx	 x;
 	enum iam_err	 e;
 
-	if ((e = req_fields(r, spec, NF(spec), v)) != IAM_OK)
+	if ((e = req_fields(r, &fs_reset_password, v)) != IAM_OK)
 		return e;
 	hc_actx(&x, r);
 	if ((e = acct_reset_password(&x, fstr(v[0]), fstr(v[1]))) != IAM_OK)
@@ -207,32 +179,31 @@ auth_reset_password(struct req *r)
 enum iam_err
 auth_onboard(struct req *r)
 {
-	static const struct field spec[] = {
-		{ "organisation", F_OBJECT, 1, 0 },
-		{ "email", F_EMAIL, 1, 0 },
-		{ "password", F_SECRET, 1, 1024 },
-		{ "firstName", F_STRING, 1, 100 },
-		{ "lastName", F_STRING, 1, 100 },
-	};
-	static const struct field org_spec[] = {
-		{ "name", F_STRING, 1, 100 },
-		{ "slug", F_STRING, 1, 63 },
-	};
-	json_object	*v[NF(spec)], *ov[NF(org_spec)], *o = NULL;
+	json_object	*v[FS_MAX], *ov[FS_MAX], *o = NULL;
+	struct onboard_in in;
 	struct actx	 x;
 	enum iam_err	 e;
 
 	/* Off: the route does not exist. */
 	if (!r->w->cfg->onboarding_enabled)
 		return IAM_E_NOT_FOUND;
-	if ((e = req_fields(r, spec, NF(spec), v)) != IAM_OK)
+	if ((e = req_fields(r, &fs_onboard, v)) != IAM_OK)
 		return e;
-	if ((e = req_fields_in(r, v[0], "organisation.", org_spec,
-	    NF(org_spec), ov)) != IAM_OK ||
+	/* The catalogue checked organisation as its shape; this reads it. */
+	if ((e = req_fields_in(r, v[0], "organisation.", &fs_onboard_org,
+	    ov)) != IAM_OK ||
 	    (e = hc_nonempty(r, ov[0], "organisation.name")) != IAM_OK)
 		return e;
+	in.org.name = fstr(ov[0]);
+	in.org.slug = fstr(ov[1]);
+	in.org.status = NULL;
+	in.org.settings = NULL;
+	in.email = fstr(v[1]);
+	in.password = fstr(v[2]);
+	in.first = fstr(v[3]);
+	in.last = fstr(v[4]);
 	hc_actx(&x, r);
-	if ((e = org_onboard(&x, r->json, &o)) != IAM_OK)
+	if ((e = org_onboard(&x, &in, &o)) != IAM_OK)
 		return hc_fail(r, &x, e);
 	return hc_data(r, 201, o);
 }

@@ -9,17 +9,16 @@
 #include "hcommon.h"
 #include "validate.h"
 
-#define NF(spec)	(sizeof(spec) / sizeof(spec[0]))
-
 enum iam_err
 adm_invites_list(struct req *r)
 {
 	struct page	 pg;
 	struct listq	 lq;
 	struct actx	 x;
+	json_object	*v[FS_MAX];
 	enum iam_err	 e;
 
-	if ((e = hc_listq(r, &pg, &lq)) != IAM_OK)
+	if ((e = hc_listq(r, &fs_page_query, v, &pg, &lq)) != IAM_OK)
 		return e;
 	hc_actx(&x, r);
 	if ((e = invite_list(&x, &lq)) != IAM_OK)
@@ -31,15 +30,11 @@ adm_invites_list(struct req *r)
 enum iam_err
 adm_invites_create(struct req *r)
 {
-	static const struct field spec[] = {
-		{ "email", F_EMAIL, 1, 0 },
-		{ "role", F_STRING, 1, 63 },
-	};
-	json_object	*v[NF(spec)], *o = NULL;
+	json_object	*v[FS_MAX], *o = NULL;
 	struct actx	 x;
 	enum iam_err	 e;
 
-	if ((e = req_fields(r, spec, NF(spec), v)) != IAM_OK)
+	if ((e = req_fields(r, &fs_invite_create, v)) != IAM_OK)
 		return e;
 	hc_actx(&x, r);
 	if ((e = invite_create(&x, fstr(v[0]), fstr(v[1]), &o)) != IAM_OK)
@@ -96,17 +91,12 @@ pub_invite_get(struct req *r)
 enum iam_err
 pub_invite_accept(struct req *r)
 {
-	static const struct field spec[] = {
-		{ "password", F_SECRET, 1, 1024 },
-		{ "firstName", F_STRING, 0, 100 },
-		{ "lastName", F_STRING, 0, 100 },
-	};
 	const char	*t = token(r);
-	json_object	*v[NF(spec)], *o = NULL;
+	json_object	*v[FS_MAX], *o = NULL;
 	struct actx	 x;
 	enum iam_err	 e;
 
-	if ((e = req_fields(r, spec, NF(spec), v)) != IAM_OK)
+	if ((e = req_fields(r, &fs_invite_accept, v)) != IAM_OK)
 		return e;
 	if (t == NULL) {
 		resp_field_error(r, IAM_E_INVALID_ONE_TIME_TOKEN, "token",

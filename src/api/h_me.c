@@ -7,8 +7,6 @@
 #include "parse.h"
 #include "validate.h"
 
-#define NF(spec)	(sizeof(spec) / sizeof(spec[0]))
-
 enum iam_err
 me_get(struct req *r)
 {
@@ -26,21 +24,16 @@ me_get(struct req *r)
 enum iam_err
 me_update(struct req *r)
 {
-	static const struct field spec[] = {
-		{ "firstName", F_STRING, 0, 100 },
-		{ "lastName", F_STRING, 0, 100 },
-		{ "phone", F_STRING, 0, 32 },
-		{ "preferences", F_OBJECT, 0, 0 },
-		{ "addresses", F_ADDRESSES, 0, 10 },
-	};
-	json_object	*v[NF(spec)], *u;
+	json_object	*v[FS_MAX], *u;
+	struct profile_in p;
 	struct actx	 x;
 	enum iam_err	 e;
 
-	if ((e = req_fields(r, spec, NF(spec), v)) != IAM_OK)
+	if ((e = req_fields(r, &fs_profile, v)) != IAM_OK)
 		return e;
+	hc_profile(v, &p);
 	hc_actx(&x, r);
-	if ((e = acct_update_profile(&x, r->json, &u)) != IAM_OK)
+	if ((e = acct_update_profile(&x, &p, &u)) != IAM_OK)
 		return hc_fail(r, &x, e);
 	resp_data(r, 200, json_object_get(u));
 	return IAM_OK;
@@ -49,15 +42,11 @@ me_update(struct req *r)
 enum iam_err
 me_password(struct req *r)
 {
-	static const struct field spec[] = {
-		{ "currentPassword", F_SECRET, 1, 1024 },
-		{ "newPassword", F_SECRET, 1, 1024 },
-	};
-	json_object	*v[NF(spec)], *o;
+	json_object	*v[FS_MAX], *o;
 	struct actx	 x;
 	enum iam_err	 e;
 
-	if ((e = req_fields(r, spec, NF(spec), v)) != IAM_OK)
+	if ((e = req_fields(r, &fs_password_change, v)) != IAM_OK)
 		return e;
 	hc_actx(&x, r);
 	if ((e = acct_change_password(&x, fstr(v[0]), fstr(v[1]))) != IAM_OK)
@@ -119,14 +108,11 @@ me_export(struct req *r)
 enum iam_err
 me_delete(struct req *r)
 {
-	static const struct field spec[] = {
-		{ "password", F_SECRET, 1, 1024 },
-	};
-	json_object	*v[NF(spec)];
+	json_object	*v[FS_MAX];
 	struct actx	 x;
 	enum iam_err	 e;
 
-	if ((e = req_fields(r, spec, NF(spec), v)) != IAM_OK)
+	if ((e = req_fields(r, &fs_password_confirm, v)) != IAM_OK)
 		return e;
 	hc_actx(&x, r);
 	if ((e = acct_delete(&x, fstr(v[0]))) != IAM_OK)

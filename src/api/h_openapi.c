@@ -1,6 +1,8 @@
 /*
- * h_openapi.c: GET /openapi.json, made from the route table (routes.c),
- * so the document cannot drift from what is served.  Built once per
+ * h_openapi.c: GET /openapi.json, made from the route table (routes.c)
+ * and the field catalogue (fields.c) its routes' bodies and query
+ * strings are checked against, so the document cannot drift from what is
+ * served.  Built once per
  * worker and kept.
  */
 #include <stdlib.h>
@@ -11,6 +13,7 @@
 #include "http.h"
 #include "router.h"
 #include "env.h"
+#include "fields.h"
 
 static char	*doc;		/* built on first use, kept */
 static size_t	 doclen;
@@ -94,24 +97,64 @@ lower_method(enum method m)
 	}
 }
 
-static json_object *
-operation(struct arena *a, const struct route *rt, json_object *params)
+/* The query parameters of shape q, added to params. */
+static void
+query_params(const struct fspec *q, json_object *params)
 {
-	json_object	*op = json_object_new_object(), *resp, *sec, *req;
+	json_object	*schema, *p, *v;
+	size_t		 i;
+
+	schema = fields_schema(q);
+	for (i = 0; i < q->n; i++) {
+		p = json_object_new_object();
+		json_object_object_add(p, "name",
+		    json_object_new_string(q->use[i].f->name));
+		json_object_object_add(p, "in", json_object_new_string("query"));
+		json_object_object_add(p, "required",
+		    json_object_new_boolean(q->use[i].required));
+		v = json_object_object_get(json_object_object_get(schema,
+		    "properties"), q->use[i].f->name);
+		json_object_object_add(p, "description", json_object_get(
+		    json_object_object_get(v, "description")));
+		json_object_object_add(p, "schema", json_object_get(v));
+		json_object_array_add(params, p);
+	}
+	json_object_put(schema);
+}
+
+static json_object *
+operation(struct arena *a, const struct route *rt, json_object *params,
+    json_object *schemas)
+{
+	json_object	*op = json_object_new_object(), *resp, *sec, *req, *m;
+	size_t		 i;
+	int		 needed = 0;
 
 	json_object_object_add(op, "summary",
 	    json_object_new_string(rt->summary));
 	json_object_object_add(op, "operationId", json_object_new_string(
 	    arena_printf(a, "%s %s", lower_method(rt->method), rt->pattern)));
+	if (rt->query != NULL)
+		query_params(rt->query, params);
 	if (json_object_array_length(params) > 0)
 		json_object_object_add(op, "parameters",
 		    json_object_get(params));
-	if (rt->method == M_POST || rt->method == M_PUT ||
-	    rt->method == M_PATCH) {
+	if (rt->body != NULL) {
+		/* The body's schema, once in components. */
+		if (!json_object_object_get_ex(schemas, rt->body->name, NULL))
+			json_object_object_add(schemas, rt->body->name,
+			    fields_schema(rt->body));
+		for (i = 0; i < rt->body->n; i++)
+			needed |= rt->body->use[i].required;
 		req = json_object_new_object();
+		json_object_object_add(req, "required",
+		    json_object_new_boolean(needed));
 		json_object_object_add(req, "content", json_object_new_object());
+		m = json_object_new_object();
+		json_object_object_add(m, "schema", ref(arena_printf(a,
+		    "#/components/schemas/%s", rt->body->name)));
 		json_object_object_add(json_object_object_get(req, "content"),
-		    "application/json", json_object_new_object());
+		    "application/json", m);
 		json_object_object_add(op, "requestBody", req);
 	}
 	if (!(rt->flags & R_PUBLIC) || (rt->flags & R_AUTH_OPTIONAL)) {
@@ -162,6 +205,7 @@ build(struct env *w)
 {
 	struct arena	 a;
 	json_object	*root, *info, *paths, *item, *params, *srv, *comp, *o;
+	json_object	*schemas;
 	const char	*s, *path;
 	size_t		 i;
 
@@ -183,6 +227,8 @@ build(struct env *w)
 	json_object_array_add(srv, o);
 	json_object_object_add(root, "servers", srv);
 	paths = json_object_new_object();
+	schemas = json_object_new_object();
+	json_object_object_add(schemas, "Error", error_schema());
 	for (i = 0; i < nroutes; i++) {
 		params = json_object_new_array();
 		path = oapath(&a, routes[i].pattern, params);
@@ -191,14 +237,12 @@ build(struct env *w)
 			json_object_object_add(paths, path, item);
 		}
 		json_object_object_add(item, lower_method(routes[i].method),
-		    operation(&a, &routes[i], params));
+		    operation(&a, &routes[i], params, schemas));
 		json_object_put(params);
 	}
 	json_object_object_add(root, "paths", paths);
 	comp = json_object_new_object();
-	o = json_object_new_object();
-	json_object_object_add(o, "Error", error_schema());
-	json_object_object_add(comp, "schemas", o);
+	json_object_object_add(comp, "schemas", schemas);
 	o = json_tokener_parse("{\"bearerAuth\":{\"type\":\"http\","
 	    "\"scheme\":\"bearer\",\"bearerFormat\":\"JWT\"}}");
 	json_object_object_add(comp, "securitySchemes", o);

@@ -7,8 +7,6 @@
 #include "hcommon.h"
 #include "validate.h"
 
-#define NF(spec)	(sizeof(spec) / sizeof(spec[0]))
-
 enum iam_err
 adm_org_get(struct req *r)
 {
@@ -22,19 +20,19 @@ adm_org_get(struct req *r)
 enum iam_err
 adm_org_update(struct req *r)
 {
-	static const struct field spec[] = {
-		{ "name", F_STRING, 0, 100 },
-		{ "settings", F_OBJECT, 0, 0 },
-	};
-	json_object	*v[NF(spec)], *o = NULL;
+	json_object	*v[FS_MAX], *o = NULL;
 	struct actx	 x;
 	enum iam_err	 e;
 
-	if ((e = req_fields(r, spec, NF(spec), v)) != IAM_OK ||
+	struct org_in	 in = { NULL, NULL, NULL, NULL };
+
+	if ((e = req_fields(r, &fs_org_update, v)) != IAM_OK ||
 	    (e = hc_nonempty(r, v[0], "name")) != IAM_OK)
 		return e;
+	in.name = fstr(v[0]);
+	in.settings = v[1];
 	hc_actx(&x, r);
-	return hc_answer(r, &x, org_update(&x, r->json, &o), &o, 200);
+	return hc_answer(r, &x, org_update(&x, &in, &o), &o, 200);
 }
 
 enum iam_err
@@ -43,12 +41,13 @@ sys_orgs_list(struct req *r)
 	struct page	 pg;
 	struct listq	 lq;
 	struct actx	 x;
+	json_object	*v[FS_MAX];
 	enum iam_err	 e;
 
-	if ((e = hc_listq(r, &pg, &lq)) != IAM_OK)
+	if ((e = hc_listq(r, &fs_status_query, v, &pg, &lq)) != IAM_OK)
 		return e;
 	hc_actx(&x, r);
-	if ((e = org_list(&x, hc_query(r, "status"), &lq)) != IAM_OK)
+	if ((e = org_list(&x, fstr(v[2]), &lq)) != IAM_OK)
 		return hc_fail(r, &x, e);
 	hc_list(r, &pg, lq.items, lq.total);
 	return IAM_OK;
@@ -57,41 +56,41 @@ sys_orgs_list(struct req *r)
 enum iam_err
 sys_orgs_create(struct req *r)
 {
-	static const struct field spec[] = {
-		{ "name", F_STRING, 1, 100 },
-		{ "slug", F_STRING, 1, 63 },
-		{ "settings", F_OBJECT, 0, 0 },
-	};
-	json_object	*v[NF(spec)], *o = NULL;
+	json_object	*v[FS_MAX], *o = NULL;
 	struct actx	 x;
 	enum iam_err	 e;
 
-	if ((e = req_fields(r, spec, NF(spec), v)) != IAM_OK ||
+	struct org_in	 in = { NULL, NULL, NULL, NULL };
+
+	if ((e = req_fields(r, &fs_org_create, v)) != IAM_OK ||
 	    (e = hc_nonempty(r, v[0], "name")) != IAM_OK)
 		return e;
+	in.name = fstr(v[0]);
+	in.slug = fstr(v[1]);
+	in.settings = v[2];
 	hc_actx(&x, r);
-	return hc_answer(r, &x, org_create(&x, r->json, &o), &o, 201);
+	return hc_answer(r, &x, org_create(&x, &in, &o), &o, 201);
 }
 
 enum iam_err
 sys_orgs_update(struct req *r)
 {
-	static const struct field spec[] = {
-		{ "name", F_STRING, 0, 100 },
-		{ "status", F_STRING, 0, 20 },
-	};
 	const char	*id = hc_uuid(r, "id");
-	json_object	*v[NF(spec)], *o = NULL;
+	json_object	*v[FS_MAX], *o = NULL;
 	struct actx	 x;
 	enum iam_err	 e;
 
 	if (id == NULL)
 		return IAM_E_NOT_FOUND;
-	if ((e = req_fields(r, spec, NF(spec), v)) != IAM_OK ||
+	struct org_in	 in = { NULL, NULL, NULL, NULL };
+
+	if ((e = req_fields(r, &fs_org_patch, v)) != IAM_OK ||
 	    (e = hc_nonempty(r, v[0], "name")) != IAM_OK)
 		return e;
+	in.name = fstr(v[0]);
+	in.status = fstr(v[1]);
 	hc_actx(&x, r);
-	return hc_answer(r, &x, org_patch(&x, id, r->json, &o), &o, 200);
+	return hc_answer(r, &x, org_patch(&x, id, &in, &o), &o, 200);
 }
 
 enum iam_err

@@ -6,15 +6,6 @@
 #include "hcommon.h"
 #include "validate.h"
 
-#define NF(spec)	(sizeof(spec) / sizeof(spec[0]))
-
-static const struct field role_spec[] = {
-	{ "slug", F_STRING, 1, 63 },
-	{ "name", F_STRING, 1, 100 },
-	{ "description", F_STRING, 0, 500 },
-	{ "permissions", F_STRINGS, 0, 64 },
-};
-
 enum iam_err
 adm_roles_list(struct req *r)
 {
@@ -38,43 +29,54 @@ adm_roles_get(struct req *r)
 	return hc_answer(r, &x, role_get(&x, id, &o), &o, 200);
 }
 
+/* fs_role_create and fs_role_update share their order. */
+static enum iam_err
+role_in(struct req *r, json_object *const *v, struct role_in *in)
+{
+	enum iam_err	e;
+
+	in->slug = fstr(v[0]);
+	in->name = fstr(v[1]);
+	in->description = fstr(v[2]);
+	in->permissions = hc_strlist(r, v[3], &e);
+	return e;
+}
+
 enum iam_err
 adm_roles_create(struct req *r)
 {
-	json_object	*v[NF(role_spec)], *o = NULL;
+	json_object	*v[FS_MAX], *o = NULL;
+	struct role_in	 in;
 	struct actx	 x;
 	enum iam_err	 e;
 
-	if ((e = req_fields(r, role_spec, NF(role_spec), v)) != IAM_OK)
+	if ((e = req_fields(r, &fs_role_create, v)) != IAM_OK)
 		return e;
-	if ((e = hc_nonempty(r, v[1], "name")) != IAM_OK)
+	if ((e = hc_nonempty(r, v[1], "name")) != IAM_OK ||
+	    (e = role_in(r, v, &in)) != IAM_OK)
 		return e;
 	hc_actx(&x, r);
-	return hc_answer(r, &x, role_create(&x, r->json, &o), &o, 201);
+	return hc_answer(r, &x, role_create(&x, &in, &o), &o, 201);
 }
 
 enum iam_err
 adm_roles_update(struct req *r)
 {
-	static const struct field spec[] = {
-		{ "slug", F_STRING, 0, 63 },
-		{ "name", F_STRING, 0, 100 },
-		{ "description", F_STRING, 0, 500 },
-		{ "permissions", F_STRINGS, 0, 64 },
-	};
 	const char	*id = hc_uuid(r, "id");
-	json_object	*v[NF(spec)], *o = NULL;
+	json_object	*v[FS_MAX], *o = NULL;
+	struct role_in	 in;
 	struct actx	 x;
 	enum iam_err	 e;
 
 	if (id == NULL)
 		return IAM_E_NOT_FOUND;
-	if ((e = req_fields(r, spec, NF(spec), v)) != IAM_OK)
+	if ((e = req_fields(r, &fs_role_update, v)) != IAM_OK)
 		return e;
-	if ((e = hc_nonempty(r, v[1], "name")) != IAM_OK)
+	if ((e = hc_nonempty(r, v[1], "name")) != IAM_OK ||
+	    (e = role_in(r, v, &in)) != IAM_OK)
 		return e;
 	hc_actx(&x, r);
-	return hc_answer(r, &x, role_update(&x, id, r->json, &o), &o, 200);
+	return hc_answer(r, &x, role_update(&x, id, &in, &o), &o, 200);
 }
 
 enum iam_err

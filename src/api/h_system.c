@@ -8,8 +8,6 @@
 #include "parse.h"
 #include "validate.h"
 
-#define NF(spec)	(sizeof(spec) / sizeof(spec[0]))
-
 static enum iam_err
 affected(struct req *r, struct actx *x, enum iam_err e, int64_t n)
 {
@@ -31,32 +29,22 @@ no_fields(struct req *r)
 
 	if (!r->has_json)
 		return IAM_OK;
-	return req_fields(r, NULL, 0, v);
+	return req_fields(r, &fs_empty, v);
 }
 
 enum iam_err
 sys_revoke_tokens(struct req *r)
 {
-	static const struct field spec[] = {
-		{ "organisationId", F_STRING, 0, 36 },
-		{ "userId", F_STRING, 0, 36 },
-	};
-	json_object	*v[NF(spec)];
+	json_object	*v[FS_MAX];
 	struct actx	 x;
 	enum iam_err	 e;
 	int64_t		 n = 0;
 	size_t		 i;
 
-	for (i = 0; i < NF(spec); i++)
+	for (i = 0; i < FS_MAX; i++)
 		v[i] = NULL;
-	if (r->has_json && (e = req_fields(r, spec, NF(spec), v)) != IAM_OK)
+	if (r->has_json && (e = req_fields(r, &fs_breach_revoke, v)) != IAM_OK)
 		return e;
-	for (i = 0; i < NF(spec); i++)
-		if (v[i] != NULL && !uuid_valid(fstr(v[i]))) {
-			resp_field_error(r, IAM_E_VALIDATION, spec[i].name,
-			    "must be a UUID");
-			return IAM_E_VALIDATION;
-		}
 	if (v[0] != NULL && v[1] != NULL) {
 		resp_field_error(r, IAM_E_VALIDATION, "userId",
 		    "give organisationId or userId, not both");

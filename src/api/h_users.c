@@ -8,8 +8,6 @@
 #include "hcommon.h"
 #include "validate.h"
 
-#define NF(spec)	(sizeof(spec) / sizeof(spec[0]))
-
 enum iam_err
 adm_users_list(struct req *r)
 {
@@ -17,14 +15,15 @@ adm_users_list(struct req *r)
 	struct page		 pg;
 	struct listq		 lq;
 	struct actx		 x;
+	json_object		*v[FS_MAX];
 	enum iam_err		 e;
 
-	if ((e = hc_listq(r, &pg, &lq)) != IAM_OK)
+	if ((e = hc_listq(r, &fs_users_query, v, &pg, &lq)) != IAM_OK)
 		return e;
-	q.search = hc_query(r, "search");
-	q.role = hc_query(r, "role");
-	q.status = hc_query(r, "status");
-	q.sort = hc_query(r, "sort");
+	q.search = fstr(v[2]);
+	q.role = fstr(v[3]);
+	q.status = fstr(v[4]);
+	q.sort = fstr(v[5]);
 	hc_actx(&x, r);
 	if ((e = member_list(&x, &q, &lq)) != IAM_OK)
 		return hc_fail(r, &x, e);
@@ -48,66 +47,62 @@ adm_users_get(struct req *r)
 enum iam_err
 adm_users_create(struct req *r)
 {
-	static const struct field spec[] = {
-		{ "email", F_EMAIL, 1, 0 },
-		{ "password", F_SECRET, 0, 1024 },
-		{ "firstName", F_STRING, 0, 100 },
-		{ "lastName", F_STRING, 0, 100 },
-		{ "roles", F_STRINGS, 0, 20 },
-		{ "status", F_STRING, 0, 20 },
-		{ "emailVerified", F_BOOL, 0, 0 },
-	};
-	json_object	*v[NF(spec)], *u = NULL;
+	json_object	*v[FS_MAX], *u = NULL;
+	struct member_in m;
 	struct actx	 x;
 	enum iam_err	 e;
 
-	if ((e = req_fields(r, spec, NF(spec), v)) != IAM_OK)
+	if ((e = req_fields(r, &fs_member_create, v)) != IAM_OK)
+		return e;
+	m.email = fstr(v[0]);
+	m.password = fstr(v[1]);
+	m.first = fstr(v[2]);
+	m.last = fstr(v[3]);
+	m.status = fstr(v[5]);
+	m.verified = fbool(v[6]);
+	if ((m.roles = hc_strlist(r, v[4], &e)) == NULL && e != IAM_OK)
 		return e;
 	hc_actx(&x, r);
-	return hc_answer(r, &x, member_create(&x, r->json, &u), &u, 201);
+	return hc_answer(r, &x, member_create(&x, &m, &u), &u, 201);
 }
 
 enum iam_err
 adm_users_update(struct req *r)
 {
-	static const struct field spec[] = {
-		{ "firstName", F_STRING, 0, 100 },
-		{ "lastName", F_STRING, 0, 100 },
-		{ "phone", F_STRING, 0, 32 },
-		{ "preferences", F_OBJECT, 0, 0 },
-		{ "addresses", F_ADDRESSES, 0, 10 },
-		{ "status", F_STRING, 0, 20 },
-	};
 	const char	*id = hc_uuid(r, "id");
-	json_object	*v[NF(spec)], *u = NULL;
+	json_object	*v[FS_MAX], *u = NULL;
+	struct member_patch m;
 	struct actx	 x;
 	enum iam_err	 e;
 
 	if (id == NULL)
 		return IAM_E_NOT_FOUND;
-	if ((e = req_fields(r, spec, NF(spec), v)) != IAM_OK)
+	if ((e = req_fields(r, &fs_member_update, v)) != IAM_OK)
 		return e;
+	hc_profile(v, &m.profile);
+	m.status = fstr(v[5]);
 	hc_actx(&x, r);
-	return hc_answer(r, &x, member_update(&x, id, r->json, &u), &u, 200);
+	return hc_answer(r, &x, member_update(&x, id, &m, &u), &u, 200);
 }
 
 enum iam_err
 adm_users_roles(struct req *r)
 {
-	static const struct field spec[] = {
-		{ "roles", F_STRINGS, 1, 20 },
-	};
 	const char	*id = hc_uuid(r, "id");
-	json_object	*v[NF(spec)], *u = NULL;
+	json_object	*v[FS_MAX], *u = NULL;
 	struct actx	 x;
 	enum iam_err	 e;
 
 	if (id == NULL)
 		return IAM_E_NOT_FOUND;
-	if ((e = req_fields(r, spec, NF(spec), v)) != IAM_OK)
+	struct strlist	*roles;
+
+	if ((e = req_fields(r, &fs_member_roles, v)) != IAM_OK)
 		return e;
+	if ((roles = hc_strlist(r, v[0], &e)) == NULL)
+		return e != IAM_OK ? e : IAM_E_INTERNAL;
 	hc_actx(&x, r);
-	return hc_answer(r, &x, member_set_roles(&x, id, v[0], &u), &u, 200);
+	return hc_answer(r, &x, member_set_roles(&x, id, roles, &u), &u, 200);
 }
 
 enum iam_err

@@ -6,6 +6,7 @@
 
 #include "log.h"
 #include "parse.h"
+#include "validate.h"
 #include "perm.h"
 
 #include "admin.h"
@@ -64,33 +65,17 @@ hc_empty(struct req *r, enum iam_err (*fn)(struct actx *))
 	return IAM_OK;
 }
 
-const char *
-hc_query(struct req *r, const char *name)
-{
-	const char	*v = kv_get(&r->query, name);
-
-	return v != NULL && *v != '\0' ? v : NULL;
-}
-
 enum iam_err
-hc_page(struct req *r, struct page *pg)
+hc_page(struct req *r, const struct fspec *q, json_object **v,
+    struct page *pg)
 {
-	const char	*v;
+	enum iam_err	e;
 
-	pg->page = 1;
-	pg->limit = 50;
-	if ((v = kv_get(&r->query, "page")) != NULL &&
-	    parse_int(v, 1, 1000000, &pg->page) == -1) {
-		resp_field_error(r, IAM_E_VALIDATION, "page",
-		    "page must be a whole number from 1");
-		return IAM_E_VALIDATION;
-	}
-	if ((v = kv_get(&r->query, "limit")) != NULL &&
-	    parse_int(v, 1, 100, &pg->limit) == -1) {
-		resp_field_error(r, IAM_E_VALIDATION, "limit",
-		    "limit must be a whole number from 1 to 100");
-		return IAM_E_VALIDATION;
-	}
+	/* Every list's query shape starts with page and limit. */
+	if ((e = req_query(r, q, v)) != IAM_OK)
+		return e;
+	pg->page = v[0] != NULL ? json_object_get_int64(v[0]) : 1;
+	pg->limit = v[1] != NULL ? json_object_get_int64(v[1]) : 50;
 	return IAM_OK;
 }
 
@@ -165,15 +150,49 @@ hc_id_action(struct req *r, enum iam_err (*fn)(struct actx *, const char *))
 }
 
 enum iam_err
-hc_listq(struct req *r, struct page *pg, struct listq *lq)
+hc_listq(struct req *r, const struct fspec *q, json_object **v,
+    struct page *pg, struct listq *lq)
 {
 	enum iam_err	e;
 
-	if ((e = hc_page(r, pg)) != IAM_OK)
+	if ((e = hc_page(r, q, v, pg)) != IAM_OK)
 		return e;
 	lq->limit = pg->limit;
 	lq->offset = (pg->page - 1) * pg->limit;
 	lq->items = NULL;
 	lq->total = 0;
 	return IAM_OK;
+}
+
+struct strlist *
+hc_strlist(struct req *r, json_object *v, enum iam_err *e)
+{
+	struct strlist	*l;
+	const char	**s;
+	size_t		 i, n;
+
+	*e = IAM_OK;
+	if (v == NULL)
+		return NULL;
+	n = json_object_array_length(v);
+	if ((l = arena_alloc(r->a, sizeof(*l))) == NULL ||
+	    (s = arena_alloc(r->a, (n + 1) * sizeof(*s))) == NULL) {
+		*e = IAM_E_INTERNAL;
+		return NULL;
+	}
+	for (i = 0; i < n; i++)
+		s[i] = json_object_get_string(json_object_array_get_idx(v, i));
+	l->v = s;
+	l->n = n;
+	return l;
+}
+
+void
+hc_profile(json_object *const *v, struct profile_in *p)
+{
+	p->first = fstr(v[0]);
+	p->last = fstr(v[1]);
+	p->phone = fstr(v[2]);
+	p->preferences = v[3];
+	p->addresses = v[4];
 }

@@ -349,6 +349,43 @@ dom_jstr(json_object *o, const char *key)
 	    json_object_get_string(v) : NULL;
 }
 
+int
+dom_profile(const struct profile_in *in, const char *p[5],
+    json_object *names)
+{
+	static const char *const key[] = { "firstName", "lastName", "phone",
+	    "preferences", "addresses" };
+	size_t	i;
+	int	any = 0;
+
+	p[0] = in->first;
+	p[1] = in->last;
+	p[2] = in->phone;
+	p[3] = in->preferences != NULL ? json_object_to_json_string_ext(
+	    in->preferences, JSON_C_TO_STRING_PLAIN) : NULL;
+	p[4] = in->addresses != NULL ? json_object_to_json_string_ext(
+	    in->addresses, JSON_C_TO_STRING_PLAIN) : NULL;
+	for (i = 0; i < 5; i++)
+		if (p[i] != NULL) {
+			any = 1;
+			if (names != NULL)
+				json_object_array_add(names,
+				    json_object_new_string(key[i]));
+		}
+	return any;
+}
+
+json_object *
+dom_strlist_json(struct actx *x, const struct strlist *sl)
+{
+	json_object	*a = dom_keep(x, json_object_new_array());
+	size_t		 i;
+
+	for (i = 0; a != NULL && i < sl->n; i++)
+		json_object_array_add(a, json_object_new_string(sl->v[i]));
+	return a;
+}
+
 json_object *
 dom_rows(struct actx *x, PGresult *r)
 {

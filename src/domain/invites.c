@@ -58,16 +58,14 @@ invite_create(struct actx *x, const char *email, const char *role,
     json_object **out)
 {
 	const char	*p[6];
-	json_object	*slugs;
+	struct strlist	 slugs = { &role, 1 };
 	char		*csv, *perms, *plain, *hash, *role_id, *org_name;
 	const char	*key;
 	PGresult	*r;
 	enum iam_err	 e;
 	int		 n;
 
-	slugs = dom_keep(x, json_object_new_array());
-	json_object_array_add(slugs, json_object_new_string(role));
-	if ((e = role_resolve(x, slugs, "role", &csv, &perms)) != IAM_OK)
+	if ((e = role_resolve(x, &slugs, "role", &csv, &perms)) != IAM_OK)
 		return e;
 	if (!perm_covers(x->perms, perms))
 		return dom_field(x, IAM_E_FORBIDDEN, "role",

@@ -122,7 +122,6 @@ member_list(struct actx *x, const struct user_query *uq, struct listq *lq)
 	PGresult		*r;
 	enum iam_err		 e;
 	size_t			 i;
-	json_object		*slug;
 	struct buf		 ids, docs;
 	const char		*p[7];
 	char			*csv, *perms, *role_id = NULL;
@@ -159,9 +158,9 @@ member_list(struct actx *x, const struct user_query *uq, struct listq *lq)
 		f.sort = (enum user_sort)i;
 	}
 	if (uq->role != NULL) {
-		slug = dom_keep(x, json_object_new_array());
-		json_object_array_add(slug, json_object_new_string(uq->role));
-		if ((e = role_resolve(x, slug, "role", &csv, &perms)) !=
+		struct strlist	one = { &uq->role, 1 };
+
+		if ((e = role_resolve(x, &one, "role", &csv, &perms)) !=
 		    IAM_OK)
 			return e;
 		f.role = uq->role;
@@ -261,11 +260,13 @@ add_roles(struct actx *x, const char *uid, const char *csv)
 }
 
 enum iam_err
-member_create(struct actx *x, json_object *body, json_object **out)
+member_create(struct actx *x, const struct member_in *in, json_object **out)
 {
-	const char	*email = dom_jstr(body, "email"), *pw = dom_jstr(body, "password");
-	const char	*status = dom_jstr(body, "status"), *p[3], *why;
-	json_object	*roles, *v, *d;
+	static const char *const user[] = { "user" };
+	static const struct strlist users = { user, 1 };
+	const char	*email = in->email, *pw = in->password;
+	const char	*status = in->status, *p[3], *why;
+	json_object	*d;
 	char		*csv, *perms, *hash = NULL, *uid;
 	struct pwpolicy	 pol;
 	enum iam_err	 e;
@@ -273,11 +274,8 @@ member_create(struct actx *x, json_object *body, json_object **out)
 	if (status != NULL && !one_of(status, statuses))
 		return dom_field(x, IAM_E_VALIDATION, "status",
 		    "status is one of active, inactive, suspended");
-	if (!json_object_object_get_ex(body, "roles", &roles)) {
-		roles = dom_keep(x, json_object_new_array());
-		json_object_array_add(roles, json_object_new_string("user"));
-	}
-	if ((e = role_resolve(x, roles, "roles", &csv, &perms)) != IAM_OK)
+	if ((e = role_resolve(x, in->roles != NULL ? in->roles : &users,
+	    "roles", &csv, &perms)) != IAM_OK)
 		return e;
 	if (!perm_covers(x->perms, perms))
 		return dom_field(x, IAM_E_FORBIDDEN, "roles",
@@ -292,14 +290,13 @@ member_create(struct actx *x, json_object *body, json_object **out)
 	}
 	if ((e = dom_begin(x)) != IAM_OK)
 		return e;
-	if ((e = dom_user_insert(x, x->org_id, email, hash,
-	    dom_jstr(body, "firstName"), dom_jstr(body, "lastName"), NULL, &uid)) !=
-	    IAM_OK || (e = add_roles(x, uid, csv)) != IAM_OK)
+	if ((e = dom_user_insert(x, x->org_id, email, hash, in->first,
+	    in->last, NULL, &uid)) != IAM_OK ||
+	    (e = add_roles(x, uid, csv)) != IAM_OK)
 		goto out;
 	p[0] = uid;
 	p[1] = status;
-	p[2] = json_object_object_get_ex(body, "emailVerified", &v) ?
-	    (json_object_get_boolean(v) ? "true" : "false") : NULL;
+	p[2] = in->verified < 0 ? NULL : in->verified ? "true" : "false";
 	if ((e = dom_run(x, STMT_MEMBER_SET, 3, p)) != IAM_OK)
 		goto out;
 	if (hash == NULL &&
@@ -332,14 +329,14 @@ end_member(struct actx *x, const char *uid)
 }
 
 enum iam_err
-member_update(struct actx *x, const char *id, json_object *body,
+member_update(struct actx *x, const char *id, const struct member_patch *in,
     json_object **out)
 {
-	const char	*status = dom_jstr(body, "status"), *p[6];
-	json_object	*d, *v;
+	const char	*status = in->status, *p[6];
+	json_object	*d;
 	struct target	 t;
 	enum iam_err	 e;
-	int		 ends = 0, profile = 0;
+	int		 ends = 0, profile;
 
 	if (status != NULL && !one_of(status, statuses))
 		return dom_field(x, IAM_E_VALIDATION, "status",
@@ -359,19 +356,10 @@ member_update(struct actx *x, const char *id, json_object *body,
 	if (ends && t.owner && (e = not_last_owner(x, id)) != IAM_OK)
 		goto out;
 	p[0] = id;
-	p[1] = dom_jstr(body, "firstName");
-	p[2] = dom_jstr(body, "lastName");
-	p[3] = dom_jstr(body, "phone");
-	p[4] = json_object_object_get_ex(body, "preferences", &v) ?
-	    json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN) : NULL;
-	p[5] = json_object_object_get_ex(body, "addresses", &v) ?
-	    json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN) : NULL;
 	d = dom_keep(x, json_object_new_array());
-	json_object_object_foreach(body, k, val) {
-		(void)val;
-		json_object_array_add(d, json_object_new_string(k));
-		profile |= strcmp(k, "status") != 0;
-	}
+	profile = dom_profile(&in->profile, p + 1, d);
+	if (status != NULL)
+		json_object_array_add(d, json_object_new_string("status"));
 	if (profile && (e = dom_run(x, STMT_PROFILE_UPDATE, 6, p)) != IAM_OK)
 		goto out;
 	p[1] = status;
@@ -388,27 +376,34 @@ out:
 	return dom_end(x, e);
 }
 
-/* The slugs of csv that are not in other, as a JSON array. */
-static json_object *
+/* The slugs of csv that are not in other (in the arena). */
+static struct strlist *
 minus(struct actx *x, const char *csv, const char *other)
 {
-	json_object	*a = dom_keep(x, json_object_new_array());
-	json_object	*all = dom_keep(x, dom_csv_array(csv));
-	size_t		 i;
-	const char	*s;
+	struct strlist	*l;
+	const char	**v;
+	char		*copy, *s, *save = NULL;
+	size_t		 n = 0;
 
-	for (i = 0; i < json_object_array_length(all); i++) {
-		s = json_object_get_string(json_object_array_get_idx(all, i));
+	if ((l = arena_alloc(x->a, sizeof(*l))) == NULL ||
+	    (copy = arena_strdup(x->a, csv)) == NULL ||
+	    (v = arena_alloc(x->a, (strlen(csv) / 2 + 1) * sizeof(*v))) ==
+	    NULL)
+		return NULL;
+	for (s = strtok_r(copy, ",", &save); s != NULL;
+	    s = strtok_r(NULL, ",", &save))
 		if (!dom_csv_has(other, s))
-			json_object_array_add(a, json_object_new_string(s));
-	}
-	return a;
+			v[n++] = s;
+	l->v = v;
+	l->n = n;
+	return l;
 }
 
 enum iam_err
-member_set_roles(struct actx *x, const char *id, json_object *roles,
+member_set_roles(struct actx *x, const char *id, const struct strlist *roles,
     json_object **out)
 {
+	struct strlist	*add, *del;
 	struct target	 t;
 	char		*csv, *perms, *c2, *addp, *delp;
 	json_object	*d;
@@ -421,11 +416,13 @@ member_set_roles(struct actx *x, const char *id, json_object *roles,
 	}
 	if ((e = load(x, id, &t)) != IAM_OK)
 		return e;
-	if ((e = role_resolve(x, roles, "roles", &csv, &perms)) != IAM_OK ||
-	    (e = role_resolve(x, minus(x, csv, t.roles), "roles", &c2,
-	    &addp)) != IAM_OK ||
-	    (e = role_resolve(x, minus(x, t.roles, csv), "roles", &c2,
-	    &delp)) != IAM_OK)
+	if ((e = role_resolve(x, roles, "roles", &csv, &perms)) != IAM_OK)
+		return e;
+	if ((add = minus(x, csv, t.roles)) == NULL ||
+	    (del = minus(x, t.roles, csv)) == NULL)
+		return IAM_E_INTERNAL;
+	if ((e = role_resolve(x, add, "roles", &c2, &addp)) != IAM_OK ||
+	    (e = role_resolve(x, del, "roles", &c2, &delp)) != IAM_OK)
 		return e;
 	if ((e = may_manage(x, &t)) != IAM_OK)
 		return e;

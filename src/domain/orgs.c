@@ -239,43 +239,47 @@ check_settings(struct actx *x, json_object *s)
 	return IAM_OK;
 }
 
+/* The fields in gives, as a JSON array (for the audit details). */
 static json_object *
-keys_of(struct actx *x, json_object *o)
+keys_of(struct actx *x, const struct org_in *in)
 {
 	json_object	*a = dom_keep(x, json_object_new_array());
 
-	json_object_object_foreach(o, k, v) {
-		(void)v;
-		json_object_array_add(a, json_object_new_string(k));
-	}
+	if (in->name != NULL)
+		json_object_array_add(a, json_object_new_string("name"));
+	if (in->slug != NULL)
+		json_object_array_add(a, json_object_new_string("slug"));
+	if (in->status != NULL)
+		json_object_array_add(a, json_object_new_string("status"));
+	if (in->settings != NULL)
+		json_object_array_add(a, json_object_new_string("settings"));
 	return a;
 }
 
 enum iam_err
-org_update(struct actx *x, json_object *body, json_object **out)
+org_update(struct actx *x, const struct org_in *in, json_object **out)
 {
 	const char	*p[3];
-	json_object	*patch;
 	struct org	 o;
 	enum iam_err	 e;
 
 	p[2] = NULL;
-	if (json_object_object_get_ex(body, "settings", &patch)) {
-		if ((e = check_settings(x, patch)) != IAM_OK)
+	if (in->settings != NULL) {
+		if ((e = check_settings(x, in->settings)) != IAM_OK)
 			return e;
 		if ((e = load(x, x->org_id, &o)) != IAM_OK)
 			return e;
-		merge(o.stored, patch);
+		merge(o.stored, in->settings);
 		p[2] = json_object_to_json_string_ext(o.stored,
 		    JSON_C_TO_STRING_PLAIN);
 	}
 	p[0] = x->org_id;
-	p[1] = dom_jstr(body, "name");
+	p[1] = in->name;
 	if ((e = dom_begin(x)) != IAM_OK)
 		return e;
 	if ((e = dom_run(x, STMT_ORG_UPDATE, 3, p)) != IAM_OK ||
 	    (e = dom_audit(x, "organisation.update", "organisation",
-	    x->org_id, keys_of(x, body))) != IAM_OK ||
+	    x->org_id, keys_of(x, in))) != IAM_OK ||
 	    (e = dom_commit(x)) != IAM_OK)
 		return dom_end(x, e);
 	return org_get(x, x->org_id, out);
@@ -349,19 +353,18 @@ insert(struct actx *x, const char *slug, const char *name,
 }
 
 enum iam_err
-org_create(struct actx *x, json_object *body, json_object **out)
+org_create(struct actx *x, const struct org_in *in, json_object **out)
 {
-	json_object	*settings = NULL;
 	char		*id;
 	enum iam_err	 e;
 
-	if (json_object_object_get_ex(body, "settings", &settings) &&
-	    (e = check_settings(x, settings)) != IAM_OK)
+	if (in->settings != NULL &&
+	    (e = check_settings(x, in->settings)) != IAM_OK)
 		return e;
 	if ((e = dom_begin(x)) != IAM_OK)
 		return e;
-	if ((e = insert(x, dom_jstr(body, "slug"), dom_jstr(body, "name"), settings,
-	    "slug", &id)) != IAM_OK ||
+	if ((e = insert(x, in->slug, in->name, in->settings, "slug", &id)) !=
+	    IAM_OK ||
 	    (e = dom_audit(x, "organisation.create", "organisation", id,
 	    NULL)) != IAM_OK || (e = dom_commit(x)) != IAM_OK)
 		return dom_end(x, e);
@@ -381,10 +384,10 @@ end_org(struct actx *x, const char *id)
 }
 
 enum iam_err
-org_patch(struct actx *x, const char *id, json_object *body,
+org_patch(struct actx *x, const char *id, const struct org_in *in,
     json_object **out)
 {
-	const char	*p[3], *status = dom_jstr(body, "status");
+	const char	*p[3], *status = in->status;
 	struct org	 o;
 	enum iam_err	 e;
 	int		 suspend;
@@ -402,13 +405,13 @@ org_patch(struct actx *x, const char *id, json_object *body,
 		    "The default organisation cannot be suspended");
 	p[0] = id;
 	p[1] = status;
-	p[2] = dom_jstr(body, "name");
+	p[2] = in->name;
 	if ((e = dom_begin(x)) != IAM_OK)
 		return e;
 	if ((e = dom_run(x, STMT_ORG_SET_STATUS, 3, p)) != IAM_OK ||
 	    (suspend && (e = end_org(x, id)) != IAM_OK) ||
 	    (e = dom_audit(x, suspend ? "organisation.suspend" :
-	    "organisation.update", "organisation", id, keys_of(x, body))) !=
+	    "organisation.update", "organisation", id, keys_of(x, in))) !=
 	    IAM_OK || (e = dom_commit(x)) != IAM_OK)
 		return dom_end(x, e);
 	dom_settle(x);
@@ -439,19 +442,18 @@ org_delete(struct actx *x, const char *id)
 }
 
 enum iam_err
-org_onboard(struct actx *x, json_object *body, json_object **out)
+org_onboard(struct actx *x, const struct onboard_in *in, json_object **out)
 {
-	json_object	*org = json_object_object_get(body, "organisation");
-	const char	*email = dom_jstr(body, "email"), *pw, *why, *name, *slug;
+	const char	*email = in->email, *pw, *why, *name, *slug;
 	char		*hash, *oid, *uid;
 	struct tokens	 t;
 	struct org	 o;
 	struct pwpolicy	 pol;
 	enum iam_err	 e;
 
-	name = dom_jstr(org, "name");
-	slug = dom_jstr(org, "slug");
-	pw = dom_jstr(body, "password");
+	name = in->org.name;
+	slug = in->org.slug;
+	pw = in->password;
 	/* The new organisation's own policy: its name and slug too. */
 	memset(&pol, 0, sizeof(pol));
 	pol.org_name = name;
@@ -464,8 +466,8 @@ org_onboard(struct actx *x, json_object *body, json_object **out)
 		return e;
 	if ((e = insert(x, slug, name, NULL, "organisation.slug", &oid)) !=
 	    IAM_OK ||
-	    (e = dom_user_insert(x, oid, email, hash, dom_jstr(body, "firstName"),
-	    dom_jstr(body, "lastName"), "owner", &uid)) != IAM_OK ||
+	    (e = dom_user_insert(x, oid, email, hash, in->first, in->last,
+	    "owner", &uid)) != IAM_OK ||
 	    (e = dom_token_mail(x, uid, email, "verify")) != IAM_OK)
 		return dom_end(x, e);
 	if (audit(x, "organisation.onboard", 1, uid, email, "organisation",

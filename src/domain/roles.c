@@ -29,15 +29,15 @@ slug_valid(const char *s)
 
 /* The permissions array as a comma list, each checked: or NULL + error. */
 static char *
-perm_csv(struct actx *x, json_object *a, enum iam_err *e)
+perm_csv(struct actx *x, const struct strlist *a, enum iam_err *e)
 {
 	struct buf	 b;
 	size_t		 i;
 	const char	*p;
 
 	buf_init(&b, x->a);
-	for (i = 0; i < json_object_array_length(a); i++) {
-		p = json_object_get_string(json_object_array_get_idx(a, i));
+	for (i = 0; i < a->n; i++) {
+		p = a->v[i];
 		if (!perm_valid(p)) {
 			*e = dom_field(x, IAM_E_VALIDATION, "permissions",
 			    arena_printf(x->a, "Unknown permission %s", p));
@@ -53,7 +53,7 @@ perm_csv(struct actx *x, json_object *a, enum iam_err *e)
 }
 
 enum iam_err
-role_resolve(struct actx *x, json_object *slugs, const char *field,
+role_resolve(struct actx *x, const struct strlist *slugs, const char *field,
     char **csv, char **perms)
 {
 	struct buf	 s, p;
@@ -64,8 +64,8 @@ role_resolve(struct actx *x, json_object *slugs, const char *field,
 	int		 j, rows;
 
 	buf_init(&s, x->a);
-	for (i = 0; i < json_object_array_length(slugs); i++) {
-		v = json_object_get_string(json_object_array_get_idx(slugs, i));
+	for (i = 0; i < slugs->n; i++) {
+		v = slugs->v[i];
 		if (strchr(v, ',') != NULL || !slug_valid(v))
 			return dom_field(x, IAM_E_VALIDATION, field,
 			    arena_printf(x->a, "Unknown role %s", v));
@@ -193,10 +193,9 @@ slug_free(struct actx *x, const char *slug)
 }
 
 enum iam_err
-role_create(struct actx *x, json_object *body, json_object **out)
+role_create(struct actx *x, const struct role_in *in, json_object **out)
 {
-	const char	*p[5], *slug = dom_jstr(body, "slug");
-	json_object	*a;
+	const char	*p[5], *slug = in->slug;
 	PGresult	*r;
 	char		*perms = "";
 	enum iam_err	 e;
@@ -204,15 +203,15 @@ role_create(struct actx *x, json_object *body, json_object **out)
 	if (!slug_valid(slug))
 		return dom_field(x, IAM_E_VALIDATION, "slug", "slug is 1-63 "
 		    "of a-z, 0-9, - and _, starting with a letter or digit");
-	if (json_object_object_get_ex(body, "permissions", &a) &&
-	    (perms = perm_csv(x, a, &e)) == NULL)
+	if (in->permissions != NULL &&
+	    (perms = perm_csv(x, in->permissions, &e)) == NULL)
 		return e;
 	if ((e = not_granting(x, perms)) != IAM_OK)
 		return e;
 	p[0] = x->org_id;
 	p[1] = slug;
-	p[2] = dom_jstr(body, "name");
-	p[3] = dom_jstr(body, "description");
+	p[2] = in->name;
+	p[3] = in->description;
 	p[4] = perms;
 	if ((e = dom_begin(x)) != IAM_OK)
 		return e;
@@ -232,12 +231,11 @@ role_create(struct actx *x, json_object *body, json_object **out)
 }
 
 enum iam_err
-role_update(struct actx *x, const char *id, json_object *body,
+role_update(struct actx *x, const char *id, const struct role_in *in,
     json_object **out)
 {
-	const char	*p[6], *slug = dom_jstr(body, "slug");
+	const char	*p[6], *slug = in->slug;
 	struct role	 ro;
-	json_object	*a;
 	PGresult	*r;
 	char		*perms = NULL;
 	enum iam_err	 e;
@@ -247,8 +245,8 @@ role_update(struct actx *x, const char *id, json_object *body,
 	if (slug != NULL && !slug_valid(slug))
 		return dom_field(x, IAM_E_VALIDATION, "slug", "slug is 1-63 "
 		    "of a-z, 0-9, - and _, starting with a letter or digit");
-	if (json_object_object_get_ex(body, "permissions", &a) &&
-	    (perms = perm_csv(x, a, &e)) == NULL)
+	if (in->permissions != NULL &&
+	    (perms = perm_csv(x, in->permissions, &e)) == NULL)
 		return e;
 	if (ro.builtin && slug != NULL && strcmp(slug, ro.slug) != 0)
 		return dom_field(x, IAM_E_CONFLICT, "slug",
@@ -269,8 +267,8 @@ role_update(struct actx *x, const char *id, json_object *body,
 	p[0] = x->org_id;
 	p[1] = id;
 	p[2] = slug;
-	p[3] = dom_jstr(body, "name");
-	p[4] = dom_jstr(body, "description");
+	p[3] = in->name;
+	p[4] = in->description;
 	p[5] = perms;
 	if ((e = dom_begin(x)) != IAM_OK)
 		return e;

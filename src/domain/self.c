@@ -60,50 +60,22 @@ check_password(struct actx *x, const char *pw)
 	    "current-password");
 }
 
-static const char *
-field_text(json_object *f, const char *key)
-{
-	json_object	*v;
-
-	if (!json_object_object_get_ex(f, key, &v))
-		return NULL;
-	return json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
-}
-
-static const char *
-field_str(json_object *f, const char *key)
-{
-	json_object	*v;
-
-	if (!json_object_object_get_ex(f, key, &v))
-		return NULL;
-	return json_object_get_string(v);
-}
-
 enum iam_err
-acct_update_profile(struct actx *x, json_object *f, json_object **user)
+acct_update_profile(struct actx *x, const struct profile_in *in,
+    json_object **user)
 {
 	const char	*p[6];
 	enum iam_err	 e;
 	json_object	*d;
 
 	p[0] = x->user_id;
-	p[1] = field_str(f, "firstName");
-	p[2] = field_str(f, "lastName");
-	p[3] = field_str(f, "phone");
-	p[4] = field_text(f, "preferences");
-	p[5] = field_text(f, "addresses");
+	d = dom_keep(x, json_object_new_array());
+	(void)dom_profile(in, p + 1, d);
 	if ((e = dom_begin(x)) != IAM_OK)
 		return e;
 	if ((e = dom_run(x, STMT_PROFILE_UPDATE, 6, p)) == IAM_OK) {
-		d = json_object_new_array();
-		json_object_object_foreach(f, k, v) {
-			(void)v;
-			json_object_array_add(d, dom_str(k));
-		}
 		(void)audit(x, "user.update", 1, x->user_id, NULL, "user",
 		    x->user_id, x->org_id, d);
-		json_object_put(d);
 		/* Read back before the commit: what cannot be answered is
 		 * not kept. */
 		if ((*user = acct_user(x, x->user_id, 1, &e)) != NULL)

@@ -432,7 +432,8 @@ cmd_org(int argc, char *argv[])
 	static const char *const allowed_l[] = { "--status", NULL };
 	struct op	 o;
 	struct listq	 lq;
-	json_object	*body, *out = NULL;
+	struct org_in	 in;
+	json_object	*out = NULL;
 	enum iam_err	 e;
 	int		 rc;
 
@@ -451,13 +452,10 @@ cmd_org(int argc, char *argv[])
 		}
 		if (op_open(&o, 0) == -1)
 			return 1;
-		body = json_object_new_object();
-		json_object_object_add(body, "name", json_object_new_string(
-		    opt(argc, argv, "--name", NULL)));
-		json_object_object_add(body, "slug", json_object_new_string(
-		    opt(argc, argv, "--slug", NULL)));
-		e = org_create(&o.x, body, &out);
-		json_object_put(body);
+		memset(&in, 0, sizeof(in));
+		in.name = opt(argc, argv, "--name", NULL);
+		in.slug = opt(argc, argv, "--slug", NULL);
+		e = org_create(&o.x, &in, &out);
 	} else if (strcmp(argv[0], "list") == 0) {
 		if (!flags_ok(argc - 1, argv + 1, allowed_l))
 			return 2;
@@ -510,7 +508,8 @@ cmd_user(int argc, char *argv[])
 	struct listq		 lq;
 	struct op		 o;
 	const char		*uid, *org, *p[1] = { "open" };
-	json_object		*out = NULL, *body;
+	struct member_patch	 patch;
+	json_object		*out = NULL;
 	enum iam_err		 e = IAM_OK;
 	PGresult		*r;
 	int64_t			 lim = 50;
@@ -564,11 +563,9 @@ cmd_user(int argc, char *argv[])
 		if (strcmp(argv[0], "show") == 0)
 			e = member_get(&o.x, uid, &out);
 		else {
-			body = json_object_new_object();
-			json_object_object_add(body, "status",
-			    json_object_new_string("suspended"));
-			e = member_update(&o.x, uid, body, &out);
-			json_object_put(body);
+			memset(&patch, 0, sizeof(patch));
+			patch.status = "suspended";
+			e = member_update(&o.x, uid, &patch, &out);
 		}
 	} else {
 		fprintf(stderr, "iamctl: user list, show ID|EMAIL or "
