@@ -8,7 +8,6 @@
 #define IAM_DOM_H
 
 #include <json-c/json.h>
-#include <libpq-fe.h>
 #include <stdint.h>
 
 #include "accounts.h"
@@ -37,12 +36,6 @@ int		 dom_password_verify(const char *stored, const char *pw);
  * else 500. */
 enum iam_err	 dom_hash_failed(const struct actx *);
 
-/* Runs a statement and drops its result: IAM_OK or unavailable. */
-enum iam_err	 dom_run(struct actx *, enum stmt, int n,
-		    const char *const *p);
-/* Runs a statement and hands over its result (PQclear it). */
-enum iam_err	 dom_query(struct actx *, enum stmt, int n,
-		    const char *const *p, PGresult **out);
 enum iam_err	 dom_begin(struct actx *);
 enum iam_err	 dom_commit(struct actx *);
 /* Rolls back the open transaction when e is an error; returns e. */
@@ -110,28 +103,22 @@ enum iam_err	 dom_not_last_owner(struct actx *, const char *org,
 /* The string member key of o, or NULL. */
 const char	*dom_jstr(json_object *o, const char *key);
 /*
- * The parameters 1-5 of STMT_PROFILE_UPDATE from a profile (NULL: keep
+ * The fields of store_profile_update from a profile (NULL: keep
  * the stored value), and the names of the fields it gives, added to the
  * JSON array names (for the audit event).  Returns 1 if any was given.
  */
 int		 dom_profile(const struct profile_in *, const char *p[5],
 		    json_object *names);
+/* IAM_OK, or SERVICE_UNAVAILABLE for a store call that answered <0. */
+enum iam_err	 dom_db(int rc);
 /* The strings of sl as a JSON array (kept by the arena). */
 json_object	*dom_strlist_json(struct actx *, const struct strlist *);
-/* The first column of every row of r (JSON text each) as an array that
- * the arena releases. */
-json_object	*dom_rows(struct actx *, PGresult *r);
-/* The same as JSON text ("[row,row]") in the arena: pages of lists go
- * out as PostgreSQL wrote them, never parsed and printed again. */
-const char	*dom_rows_text(struct actx *, PGresult *r);
 /*
- * Appends the sanitised user of row i of r (the columns of STMT_USER_GET
- * and STMT_USERS_DOCS: id, email, verified, status, organisation id, slug
- * and name, first and last name, phone, preferences and addresses as
- * JSON text, created, updated and last login as epoch seconds, -, roles
- * as a comma list) to b as JSON.  The same shape as acct_user builds.
+ * Appends the sanitised user u (store_user.h) to b as JSON: the one
+ * writer of the shape, for one user and for lists alike.
  */
-void		 dom_user_text(struct buf *b, PGresult *r, int i);
+struct user_row;
+void		 dom_user_text(struct buf *b, const struct user_row *);
 /* A JSON array of the items of a comma-separated list. */
 json_object	*dom_csv_array(const char *csv);
 /* 1 if slug is in the comma-separated list csv. */

@@ -38,5 +38,12 @@ int	revoke_refresh(struct revocations *, struct store *, int64_t maxage,
 int	revoke_voids(const struct revocations *, const char *org,
 	    const char *sub, const char *sid, int64_t iat);
 void	revoke_free(struct revocations *);
+/*
+ * Records a revocation of scope ("session", "user", "org", "all") and
+ * subject, effective from the next whole second after now, and wakes
+ * every worker at commit: *cutoff its time (epoch seconds).  0 or -1.
+ */
+int	revoke_record(struct store *, const char *scope, const char *subject,
+	    int64_t *cutoff);
 
 #endif

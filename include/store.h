@@ -1,169 +1,41 @@
 /*
- * store.h: PostgreSQL.  All SQL text lives in the store layer, as an
- * enum-indexed table of statements prepared once per connection and run
- * with bound parameters.  Lookups return three states: <0 broken (→ 503),
- * 0 no / not found, >0 yes.
+ * store.h: PostgreSQL: the connection, transactions, readiness and
+ * notifications.  All SQL text lives in the store layer: each area's
+ * statements are private to its file (store_<area>.c, and the infra
+ * modules that own a table), prepared once per connection of the
+ * programs that use them and run with bound parameters; the area's
+ * header (store_<area>.h) gives typed loaders.  Lookups return three
+ * states: <0 broken (-> 503), 0 no / not found, >0 yes.  No PGresult
+ * leaves the store layer.
  */
 #ifndef IAM_STORE_H
 #define IAM_STORE_H
 
-#include <libpq-fe.h>
-
-#include "sandbox.h"
+#include <stdint.h>
 #include <time.h>
 
+#include "sandbox.h"
+
 struct config;
-
-enum stmt {
-	STMT_PING,
-	STMT_INSTANCE,
-	STMT_BEGIN,
-	STMT_COMMIT,
-	STMT_ROLLBACK,
-	/* signing keys */
-	STMT_KEYS_LOCK,
-	STMT_KEYS_LIST,
-	STMT_KEYS_INSERT,
-	STMT_KEYS_RETIRE_CURRENT,
-	/* organisations and users */
-	STMT_ORG_DEFAULT,
-	STMT_USER_INSERT,
-	STMT_PROFILE_INSERT,
-	STMT_USER_FOR_LOGIN,
-	STMT_USER_PASSWORD_STATE,
-	STMT_USER_LOGIN_FAILED,
-	STMT_USER_LOGIN_OK,
-	STMT_USER_SET_HASH,
-	STMT_USER_GET,
-	STMT_USER_FOR_EMAIL,
-	STMT_USER_VERIFY_EMAIL,
-	STMT_USER_RESET_PASSWORD,
-	STMT_PROFILE_UPDATE,
-	STMT_USER_CHANGE_PASSWORD,
-	STMT_USER_SOFT_DELETE,
-	STMT_USER_EXPORT,
-	/* sessions and refresh tokens */
-	STMT_SESSION_INSERT,
-	STMT_REFRESH_INSERT,
-	STMT_REFRESH_LOOKUP,
-	STMT_REFRESH_ROTATE,
-	STMT_REFRESH_REVOKE_FAMILY,
-	STMT_REFRESH_MARK_REPLACED,
-	STMT_SESSION_REVOKE,
-	STMT_SESSION_REVOKE_TOKENS,
-	STMT_USER_REVOKE_SESSIONS,
-	STMT_USER_REVOKE_TOKENS,
-	STMT_USER_REVOKE_OTHER_SESSIONS,
-	STMT_USER_REVOKE_OTHER_TOKENS,
-	STMT_SESSIONS_LIST,
-	STMT_SESSION_OF_USER,
-	/* one-time email tokens and the outbox */
-	STMT_EMAIL_TOKEN_INSERT,
-	STMT_EMAIL_TOKENS_VOID,
-	STMT_EMAIL_TOKEN_CONSUME,
-	STMT_OUTBOX_INSERT,
-	STMT_OUTBOX_NOTIFY,
-	STMT_OUTBOX_CLAIM,
-	STMT_OUTBOX_SENT,
-	STMT_OUTBOX_RETRY,
-	/* audit: events, chaining, keys, verification, export, purge */
-	STMT_AUDIT_INSERT,
-	STMT_AUDIT_GET,
-	STMT_AUDIT_CHAIN_TRYLOCK,
-	STMT_AUDIT_CHAIN_LOCK,
-	STMT_AUDIT_PENDING,
-	STMT_AUDIT_HEADS,
-	STMT_AUDIT_LINK,
-	STMT_AUDIT_KEYS_LIST,
-	STMT_AUDIT_KEYS_LOCK,
-	STMT_AUDIT_KEY_INSERT,
-	STMT_AUDIT_KEYS_SEALED,
-	STMT_AUDIT_KEY_RESEAL,
-	STMT_AUDIT_ANCHOR_GET,
-	STMT_AUDIT_CHAIN_PAGE,
-	STMT_AUDIT_UNLINKED,
-	STMT_AUDIT_CHAINS,
-	STMT_AUDIT_EXPORT_CURSOR,
-	STMT_AUDIT_EXPORT_BATCH,
-	STMT_AUDIT_EXPORT_ADVANCE,
-	STMT_AUDIT_PURGE_ALLOW,
-	STMT_AUDIT_PURGE,
-	STMT_AUDIT_ERASE_ALLOW,
-	STMT_AUDIT_ERASE,
-	/* callers, roles and permissions */
-	STMT_CALLER,
-	STMT_ORG_POLICY,
-	STMT_USER_ROLE_ADD_SLUG,
-	STMT_USER_ROLES_CLEAR,
-	STMT_ROLES_BY_SLUGS,
-	STMT_ORG_LOCK,
-	STMT_OWNERS_OTHER,
-	STMT_ROLES_LIST,
-	STMT_ROLE_GET,
-	STMT_ROLE_INSERT,
-	STMT_ROLE_UPDATE,
-	STMT_ROLE_DELETE,
-	/* organisations */
-	STMT_ORG_GET,
-	STMT_ORG_UPDATE,
-	STMT_ORG_INSERT,
-	STMT_ORG_LIST,
-	STMT_ORG_COUNT,
-	STMT_ORG_SET_STATUS,
-	STMT_ORG_DELETE,
-	STMT_ORG_REVOKE_SESSIONS,
-	STMT_ORG_REVOKE_TOKENS,
-	/* members */
-	STMT_MEMBER_GET,
-	STMT_USERS_DOCS,
-	STMT_USERS_SEARCH,
-	STMT_MEMBER_SET,
-	STMT_USER_FORCE_RESET,
-	STMT_USER_MAKE_ADMIN,
-	/* invitations */
-	STMT_INVITE_INSERT,
-	STMT_INVITE_PENDING_FOR,
-	STMT_INVITE_LIST,
-	STMT_INVITE_COUNT,
-	STMT_INVITE_REVOKE,
-	STMT_INVITE_RETOKEN,
-	STMT_INVITE_BY_TOKEN,
-	STMT_INVITE_ACCEPTED,
-	/* breach response and token revocation */
-	STMT_ALL_REVOKE_SESSIONS,
-	STMT_ALL_REVOKE_TOKENS,
-	STMT_ALL_FORCE_RESET,
-	STMT_REVOCATION_INSERT,
-	STMT_REVOCATIONS_LIST,
-	STMT_NOTIFY_TOKENS,
-	STMT_KEYS_REVOKE_ALL,
-	STMT_KEYS_SEALED,
-	STMT_KEYS_RESEAL,
-	STMT__MAX
-};
-
-/*
- * Columns of the statements that answer users (STMT_USER_GET,
- * STMT_MEMBER_GET, STMT_USERS_DOCS, users_search()): 0-14 the sanitised
- * user (USER_COLS in store.c, written out by dom_user_text), then these.
- */
-enum user_col {
-	UCOL_HASH = 15,		/* STMT_USER_GET only */
-	UCOL_ROLES = 16,	/* role slugs, comma list */
-	UCOL_PERMS = 17,	/* held permissions, comma list */
-	UCOL_OWNER = 18,	/* STMT_MEMBER_GET only: an owner? */
-	UCOL_TOTAL = 17		/* users_search(): the number of matches */
-};
+struct pg_conn;		/* libpq's PGconn */
 
 struct store {
-	PGconn		*conn;
+	struct pg_conn	*conn;
 	const struct config *cfg;	/* borrowed */
 	int		 prepared;	/* statements prepared on conn */
 	time_t		 next_try;	/* no reconnect before this */
 	int		 in_tx;
 	int		 notified;	/* reconnected: reload what is cached */
 	char		 hostaddr[256];	/* DATABASE_URL's hosts, resolved */
+	unsigned	 procs;		/* the statement sets it prepares */
 };
+
+/* Which programs use a statement set (store_int.h): each prepares only
+ * its own sets' statements on connecting. */
+#define STORE_SERVER	0x01	/* iam-fcgi's workers and chainer */
+#define STORE_MAILER	0x02	/* iam-mailer */
+#define STORE_CTL	0x04	/* iamctl */
+#define STORE_ALL	0x07
 
 /* The calls libpq makes to reconnect (sandbox.h). */
 extern const struct sandbox_frag store_sandbox;
@@ -176,6 +48,9 @@ extern const struct sandbox_frag store_sandbox;
  */
 void	 store_init(struct store *, const struct config *);
 void	 store_close(struct store *);
+/* The statement sets to prepare (default: the server's and iamctl's;
+ * iam-mailer asks for its own alone). */
+void	 store_use(struct store *, unsigned procs);
 
 /*
  * Makes sure the connection is usable, reconnecting (at most once a second)
@@ -183,27 +58,12 @@ void	 store_close(struct store *);
  */
 int	 store_ready(struct store *);
 
-/*
- * Runs a prepared statement with n text parameters (NULL = SQL NULL).
- * Returns the result (caller PQclear()s it) when it succeeded, or NULL on
- * any error, which is logged and counted; the connection is dropped if it
- * broke.
- */
-PGresult *store_exec(struct store *, enum stmt, int n,
-	    const char *const *params);
 
 /* Transaction helper: begin, then commit or roll back.  0 or -1. */
 int	 store_begin(struct store *);
 int	 store_commit(struct store *);
 void	 store_rollback(struct store *);
 
-/*
- * Runs SQL text the store layer composed from fixed fragments (list
- * queries whose filters and order vary: store_list.c), with every value
- * bound as a parameter.  Same contract as store_exec.
- */
-PGresult *store_exec_text(struct store *, const char *sql, int n,
-	    const char *const *params);
 
 /*
  * Lists whose filters and order vary (store_list.c).  Each filter is
@@ -222,10 +82,13 @@ struct user_filter {
 	enum user_sort	 sort;
 	const char	*limit, *offset;
 };
-/* Pages have two columns: the document (for users, the id: documents
- * come from STMT_USERS_DOCS), and the total when the same statement
- * could tell it cheaply (else NULL: ask again with count). */
-PGresult *store_users(struct store *, const struct user_filter *, int count);
+/* A page of user ids, as a uuid[] literal for store_users_docs; how many. */
+struct arena;
+int	 store_user_ids(struct store *, struct arena *,
+	    const struct user_filter *, char **ids);
+/* The number of users the filter matches. */
+int	 store_users_count(struct store *, const struct user_filter *,
+	    int64_t *total);
 
 struct audit_filter {
 	const char	*org;
@@ -233,8 +96,13 @@ struct audit_filter {
 	const char	*since, *until;	/* RFC 3339 */
 	const char	*limit, *offset;
 };
-PGresult *store_audit(struct store *, const struct audit_filter *,
-	    int count);
+/* A page of events as a JSON array text; *more says the total is
+ * not known from it (ask store_audit_count), else it is in *total. */
+int	 store_audit_page(struct store *, struct arena *,
+	    const struct audit_filter *, char **items, int64_t *total,
+	    int *more);
+int	 store_audit_count(struct store *, const struct audit_filter *,
+	    int64_t *total);
 
 /*
  * 1 if a NOTIFY on iam_tokens (a revocation, a key withdrawn) arrived

@@ -82,4 +82,29 @@ int	 store_audit_chain_page(struct store *, struct arena *,
 int	 store_audit_unlinked(struct store *, struct arena *,
 	    const char *chain, const char **id);
 
+/* An event: the 13 columns of audit_insert (its queue row too). */
+int	 store_audit_insert(struct store *, const char *const p[13]);
+/* One event of org (the instance's with org NULL) as JSON text. */
+int	 store_audit_get(struct store *, struct arena *, const char *org,
+	    const char *id, char **doc);
+/* The exporter's position ("0" before the first batch) into buf. */
+int	 store_audit_export_cursor(struct store *, char *buf, size_t len);
+/* The next events after the position: how many (0: none). */
+struct audit_export {
+	const char	*body;		/* {"events":[...]} */
+	size_t		 len;
+	const char	*last;		/* the position after them */
+};
+int	 store_audit_export_batch(struct store *, struct arena *,
+	    const char *after, const char *limit, struct audit_export *);
+int	 store_audit_export_advance(struct store *, const char *last);
+/* Purges events older than days (not past upto, the export position,
+ * when given); how many.  The owner's role.  -1 broken. */
+int64_t	 store_audit_purge(struct store *, const char *days,
+	    const char *upto);
+/* Erases the personal fields of uid's events; how many.  -1 broken. */
+int64_t	 store_audit_erase(struct store *, const char *uid);
+/* Every chain's id. */
+int	 store_audit_chains(struct store *, struct arena *, const char ***);
+
 #endif

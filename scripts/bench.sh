@@ -328,6 +328,45 @@ if [ "${BENCH_ADMIN:-1}" = 1 ] && { [ -z "${BENCH_ONLY:-}" ] || echo admin | gre
 	done
 fi
 
+# Worker CPU time per request (us): the workers' user + system time (from
+# /proc, clock ticks) over one 16-connection wrk run, divided by the
+# requests it completed.  The chainer is not counted.
+CPU_ROWS=()
+worker_ticks() {
+	local master p t=0
+	master=$(cat "$D/run/iam-fcgi.pid")
+	for p in $(pgrep -P "$master"); do
+		[ "$(cat "/proc/$p/comm" 2>/dev/null)" = iam-fcgi ] || continue
+		t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat")))
+	done
+	echo "$t"
+}
+cpu_per_request() {
+	local name=$1 path=$2 hdr=$3 t0 t1 n out hz
+	hz=$(getconf CLK_TCK)
+	at_rest
+	t0=$(worker_ticks)
+	if [ -n "$hdr" ]; then
+		out=$(wrk -t2 -c16 -d"$DURATION" --timeout 10s -H "$hdr" "$URL$path")
+	else
+		out=$(wrk -t2 -c16 -d"$DURATION" --timeout 10s "$URL$path")
+	fi
+	t1=$(worker_ticks)
+	n=$(echo "$out" | awk '/ requests in / {print $1}')
+	CPU_ROWS+=("$(awk -v a="$t0" -v b="$t1" -v n="$n" -v hz="$hz" \
+	    -v name="$name" 'BEGIN { printf "| %-28s | %9d | %8.1f |", name, n,
+	    (n > 0 ? (b - a) * 1e6 / hz / n : 0) }')")
+}
+if [ -z "${BENCH_ONLY:-}" ] || echo "cpu" | grep -Eq "$BENCH_ONLY"; then
+	for k in $(seq "$ROUNDS"); do
+		cpu_per_request "GET /health" "/health" ""
+		cpu_per_request "GET /404 (rate-limited)" "/no-such-route" ""
+		cpu_per_request "GET /v1/me" "/v1/me" "Authorization: Bearer $AT"
+		cpu_per_request "GET /oauth2/jwks" "/oauth2/jwks" ""
+		cpu_per_request "GET /health/ready" "/health/ready" ""
+	done
+fi
+
 row() {
 	local name=$1 c
 	for c in $CONNS; do
@@ -368,6 +407,13 @@ if [ "${#ADMIN_ROWS[@]}" -ge 4 ]; then
 	done
 	echo
 	for f in "$D"/plans-*.txt; do cat "$f"; echo; done
+fi
+if [ "${#CPU_ROWS[@]}" -gt 0 ]; then
+	echo
+	echo "worker CPU time per request, 16 connections, $ROUNDS rounds (user + system, /proc):"
+	printf '| %-28s | %9s | %8s |\n' endpoint requests "us/req"
+	printf '|%s|\n' "------------------------------|-----------|----------"
+	printf '%s\n' "${CPU_ROWS[@]}"
 fi
 echo
 echo "one scrypt check (N=16384, r=8, p=5): $HASH_MS ms; bound = $HASH_CAP (HASH_CONCURRENCY) / that"

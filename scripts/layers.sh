@@ -18,6 +18,7 @@ layer_of_header() {
 	case "$1" in
 	admin|accounts) echo domain; return ;;	# the domain's public face
 	ctl) echo tools; return ;;		# what the files of iamctl share
+	store_int) echo infra; return ;;	# the store's files' own
 	handlers) echo api; return ;;
 	esac
 	for d in src/*/; do
@@ -84,5 +85,21 @@ for f in src/server/*.c src/http/*.c src/infra/*.c src/tools/*.c; do
 		echo "$f: $n lines, and its opening does not say why it is one file"
 		bad=1
 	fi
+done
+
+# The store returns typed rows: no libpq type, column read or statement
+# name above infra/ (LAYOUT.md, section 0), and the store's own header
+# and libpq only inside it.
+if grep -n 'PQgetvalue\|PGresult\|PQntuples\|STMT_' src/domain/*.c src/api/*.c \
+    src/server/*.c src/http/*.c src/tools/*.c $(ls src/oauth/*.c \
+    src/pages/*.c 2>/dev/null); then
+	echo "(above: libpq results or statement names outside infra/)"
+	bad=1
+fi
+for f in $(grep -l '"store_int.h"\|<libpq-fe.h>' src/*/*.c include/*.h); do
+	case "$f" in
+	src/infra/*|include/store_int.h) ;;
+	*) echo "$f includes the store's internals or libpq"; bad=1 ;;
+	esac
 done
 exit $bad

@@ -80,6 +80,14 @@ fi
 echo "== stack in $IAM_STACK_DIR (http $IAM_HTTP_PORT)"
 "$ROOT/scripts/stack.sh" up || exit 1
 
+echo "== store loaders against the stack's PostgreSQL"
+if [ -x "$UNIT/db_test_store" ]; then
+	IAM_CONF="$IAM_STACK_DIR/iam.conf" "$UNIT/db_test_store" || failed=1
+else
+	echo "no $UNIT/db_test_store" >&2
+	failed=1
+fi
+
 # jose, as a resource server would verify our tokens (npm registry).
 if [ ! -d "$ROOT/tests/integration/jose/node_modules/jose" ]; then
 	(cd "$ROOT/tests/integration/jose" && npm install --no-audit --no-fund --silent) || exit 1

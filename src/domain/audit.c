@@ -9,6 +9,8 @@
 #include "env.h"
 #include "text.h"
 #include "store.h"
+#include "store_audit.h"
+#include "store_outbox.h"
 
 /* "auth.login" → "auth" */
 static const char *
@@ -27,7 +29,6 @@ audit(struct actx *x, const char *action, int success, const char *actor_id,
 {
 	struct store	*s = &x->w->db;
 	const char	*p[13];
-	PGresult	*r;
 
 	p[0] = org_id;
 	p[1] = action;
@@ -55,24 +56,12 @@ audit(struct actx *x, const char *action, int success, const char *actor_id,
 			p[12] = target_id;
 	}
 	/* One statement: atomic on its own outside a transaction. */
-	if ((r = store_exec(s, STMT_AUDIT_INSERT, 13, p)) == NULL)
-		return -1;
-	PQclear(r);
-	return 0;
+	return store_audit_insert(s, p);
 }
 
 int
 mail_queue(struct actx *x, const char *to, const char *subject,
     const char *body)
 {
-	const char	*p[3] = { to, subject, body };
-	PGresult	*r;
-
-	if ((r = store_exec(&x->w->db, STMT_OUTBOX_INSERT, 3, p)) == NULL)
-		return -1;
-	PQclear(r);
-	if ((r = store_exec(&x->w->db, STMT_OUTBOX_NOTIFY, 0, NULL)) == NULL)
-		return -1;
-	PQclear(r);
-	return 0;
+	return store_outbox_put(&x->w->db, to, subject, body);
 }

@@ -9,6 +9,7 @@
 #include "chain.h"
 #include "chainkeys.h"
 #include "dom.h"
+#include "store_audit.h"
 #include "text.h"
 #include "env.h"
 
@@ -16,7 +17,7 @@ enum iam_err
 auditq_list(struct actx *x, const struct audit_query *aq, struct listq *lq)
 {
 	struct audit_filter	 f;
-	PGresult		*r;
+	char			*items;
 	int			 more;
 
 	memset(&f, 0, sizeof(f));
@@ -52,38 +53,27 @@ auditq_list(struct actx *x, const struct audit_query *aq, struct listq *lq)
 	f.until = aq->until;
 	f.limit = dom_num(x, lq->limit);
 	f.offset = dom_num(x, lq->offset);
-	if ((r = store_audit(&x->w->db, &f, 0)) == NULL)
-		return IAM_E_SERVICE_UNAVAILABLE;
-	lq->items = dom_rows_text(x, r);
 	/* the total, when the page's statement could tell it */
-	more = PQntuples(r) == 0 || PQgetisnull(r, 0, 1);
-	if (!more)
-		lq->total = atoll(PQgetvalue(r, 0, 1));
-	PQclear(r);
-	if (lq->items == NULL)
-		return IAM_E_INTERNAL;
-	if (more) {
-		if ((r = store_audit(&x->w->db, &f, 1)) == NULL)
-			return IAM_E_SERVICE_UNAVAILABLE;
-		lq->total = atoll(PQgetvalue(r, 0, 0));
-		PQclear(r);
-	}
+	if (store_audit_page(&x->w->db, x->a, &f, &items, &lq->total,
+	    &more) < 0)
+		return IAM_E_SERVICE_UNAVAILABLE;
+	lq->items = items;
+	if (more && store_audit_count(&x->w->db, &f, &lq->total) < 0)
+		return IAM_E_SERVICE_UNAVAILABLE;
 	return IAM_OK;
 }
 
 enum iam_err
 auditq_get(struct actx *x, const char *id, json_object **out)
 {
-	const char	*p[2] = { x->org_id, id };
-	PGresult	*r;
-	enum iam_err	 e;
+	char	*doc;
+	int	 rc;
 
 	if (!uuid_valid(id))
 		return IAM_E_NOT_FOUND;
-	if ((e = dom_query(x, STMT_AUDIT_GET, 2, p, &r)) != IAM_OK)
-		return e;
-	*out = PQntuples(r) == 1 ? dom_json(x, PQgetvalue(r, 0, 0)) : NULL;
-	PQclear(r);
+	if ((rc = store_audit_get(&x->w->db, x->a, x->org_id, id, &doc)) < 0)
+		return IAM_E_SERVICE_UNAVAILABLE;
+	*out = rc == 1 ? dom_json(x, doc) : NULL;
 	return *out != NULL ? IAM_OK : IAM_E_NOT_FOUND;
 }
 
@@ -130,8 +120,7 @@ enum iam_err
 auditq_purge(struct actx *x, int64_t days, int exporting, int64_t *purged)
 {
 	struct chainkeys	 ck;
-	const char		*p[2];
-	PGresult		*r;
+	char			 upto[32];
 	enum iam_err		 e;
 	int			 rc;
 
@@ -144,23 +133,12 @@ auditq_purge(struct actx *x, int64_t days, int exporting, int64_t *purged)
 	if ((e = dom_begin(x)) != IAM_OK)
 		return e;
 	/* No chainer links while the chains' starts move. */
-	if ((e = dom_run(x, STMT_AUDIT_CHAIN_LOCK, 0, NULL)) != IAM_OK)
-		return dom_end(x, e);
-	p[1] = NULL;
-	if (exporting) {
-		if ((e = dom_query(x, STMT_AUDIT_EXPORT_CURSOR, 0, NULL, &r)) !=
-		    IAM_OK)
-			return dom_end(x, e);
-		p[1] = arena_strdup(x->a, PQntuples(r) == 1 ?
-		    PQgetvalue(r, 0, 0) : "0");
-		PQclear(r);
-	}
-	p[0] = dom_num(x, days);
-	if ((e = dom_run(x, STMT_AUDIT_PURGE_ALLOW, 0, NULL)) != IAM_OK ||
-	    (e = dom_query(x, STMT_AUDIT_PURGE, 2, p, &r)) != IAM_OK)
-		return dom_end(x, e);
-	*purged = atoll(PQgetvalue(r, 0, 0));
-	PQclear(r);
+	if (store_audit_chain_lock(&x->w->db, 1) < 0 ||
+	    (exporting && store_audit_export_cursor(&x->w->db, upto,
+	    sizeof(upto)) == -1) ||
+	    (*purged = store_audit_purge(&x->w->db, dom_num(x, days),
+	    exporting ? upto : NULL)) < 0)
+		return dom_end(x, IAM_E_SERVICE_UNAVAILABLE);
 	if (*purged > 0 && (e = dom_audit(x, "audit.purge", "audit_log",
 	    dom_num(x, *purged), NULL)) != IAM_OK)
 		return dom_end(x, e);
@@ -171,8 +149,6 @@ auditq_purge(struct actx *x, int64_t days, int exporting, int64_t *purged)
 enum iam_err
 auditq_erase(struct actx *x, const char *user_id, int64_t *erased)
 {
-	const char	*p[1] = { user_id };
-	PGresult	*r;
 	enum iam_err	 e;
 
 	*erased = 0;
@@ -180,10 +156,9 @@ auditq_erase(struct actx *x, const char *user_id, int64_t *erased)
 		return IAM_E_NOT_FOUND;
 	if ((e = dom_begin(x)) != IAM_OK)
 		return e;
-	if ((e = dom_run(x, STMT_AUDIT_ERASE_ALLOW, 0, NULL)) != IAM_OK ||
-	    (e = dom_query(x, STMT_AUDIT_ERASE, 1, p, &r)) != IAM_OK)
-		return dom_end(x, e);
-	*erased = atoll(PQcmdTuples(r));
-	PQclear(r);
+	if ((*erased = store_audit_erase(&x->w->db, user_id)) < 0) {
+		*erased = 0;
+		return dom_end(x, IAM_E_SERVICE_UNAVAILABLE);
+	}
 	return dom_end(x, dom_commit(x));
 }

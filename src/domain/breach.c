@@ -12,15 +12,12 @@
 #include "admin.h"
 #include "chainkeys.h"
 #include "dom.h"
+#include "store_admin.h"
+#include "store_user.h"
+#include "store_session.h"
 #include "keys.h"
 #include "log.h"
 #include "env.h"
-
-static int64_t
-affected(PGresult *r)
-{
-	return atoll(PQcmdTuples(r));
-}
 
 static json_object *
 count_doc(struct actx *x, const char *scope, const char *id, int64_t n)
@@ -34,21 +31,30 @@ count_doc(struct actx *x, const char *scope, const char *id, int64_t n)
 	return d;
 }
 
-/* Does the live user or organisation exist?  IAM_OK or NOT_FOUND. */
+/* Does the live user exist?  IAM_OK or NOT_FOUND. */
 static enum iam_err
-exists(struct actx *x, enum stmt st, const char *id, const char *field)
+user_exists(struct actx *x, const char *id)
 {
-	PGresult	*r;
-	enum iam_err	 e;
-	int		 n;
+	struct user_row	u;
+	int		rc;
 
-	if ((e = dom_query(x, st, 1, &id, &r)) != IAM_OK)
-		return e;
-	n = PQntuples(r);
-	PQclear(r);
-	return n == 1 ? IAM_OK : dom_field(x, IAM_E_NOT_FOUND, field,
-	    arena_printf(x->a, "No such %s",
-	    st == STMT_ORG_GET ? "organisation" : "user"));
+	if ((rc = store_user_get(&x->w->db, x->a, id, &u)) < 0)
+		return IAM_E_SERVICE_UNAVAILABLE;
+	return rc == 1 ? IAM_OK : dom_field(x, IAM_E_NOT_FOUND, "userId",
+	    "No such user");
+}
+
+/* Does the live organisation exist?  IAM_OK or NOT_FOUND. */
+static enum iam_err
+org_exists(struct actx *x, const char *id)
+{
+	struct org_row	o;
+	int		rc;
+
+	if ((rc = store_org_get(&x->w->db, x->a, id, &o)) < 0)
+		return IAM_E_SERVICE_UNAVAILABLE;
+	return rc == 1 ? IAM_OK : dom_field(x, IAM_E_NOT_FOUND,
+	    "organisationId", "No such organisation");
 }
 
 enum iam_err
@@ -57,27 +63,17 @@ breach_revoke(struct actx *x, const char *org, const char *user,
 {
 	const char	*scope = user ? "user" : org ? "org" : "all";
 	const char	*id = user ? user : org;
-	PGresult	*r;
 	enum iam_err	 e;
 
-	if (user != NULL && (e = exists(x, STMT_USER_GET, user, "userId")) !=
-	    IAM_OK)
+	if (user != NULL && (e = user_exists(x, user)) != IAM_OK)
 		return e;
-	if (org != NULL && (e = exists(x, STMT_ORG_GET, org,
-	    "organisationId")) != IAM_OK)
+	if (org != NULL && (e = org_exists(x, org)) != IAM_OK)
 		return e;
 	if ((e = dom_begin(x)) != IAM_OK)
 		return e;
-	if ((e = dom_query(x, user ? STMT_USER_REVOKE_SESSIONS : org ?
-	    STMT_ORG_REVOKE_SESSIONS : STMT_ALL_REVOKE_SESSIONS, id ? 1 : 0,
-	    &id, &r)) != IAM_OK)
-		return dom_end(x, e);
-	*n = affected(r);
-	PQclear(r);
-	if ((e = dom_run(x, user ? STMT_USER_REVOKE_TOKENS : org ?
-	    STMT_ORG_REVOKE_TOKENS : STMT_ALL_REVOKE_TOKENS, id ? 1 : 0,
-	    &id)) != IAM_OK ||
-	    (e = dom_revoke(x, scope, id)) != IAM_OK ||
+	if ((*n = store_sessions_end_scope(&x->w->db, org, user)) < 0)
+		return dom_end(x, IAM_E_SERVICE_UNAVAILABLE);
+	if ((e = dom_revoke(x, scope, id)) != IAM_OK ||
 	    (e = dom_audit(x, "system.revoke_tokens", scope, id,
 	    count_doc(x, scope, id, *n))) != IAM_OK ||
 	    (e = dom_commit(x)) != IAM_OK)
@@ -90,18 +86,15 @@ breach_revoke(struct actx *x, const char *org, const char *user,
 enum iam_err
 breach_force_reset(struct actx *x, int64_t *n)
 {
-	PGresult	*r;
 	enum iam_err	 e;
 
 	if ((e = dom_begin(x)) != IAM_OK)
 		return e;
-	if ((e = dom_query(x, STMT_ALL_FORCE_RESET, 0, NULL, &r)) != IAM_OK)
-		return dom_end(x, e);
-	*n = affected(r);
-	PQclear(r);
-	if ((e = dom_run(x, STMT_ALL_REVOKE_SESSIONS, 0, NULL)) != IAM_OK ||
-	    (e = dom_run(x, STMT_ALL_REVOKE_TOKENS, 0, NULL)) != IAM_OK ||
-	    (e = dom_revoke(x, "all", NULL)) != IAM_OK ||
+	if ((*n = store_all_force_reset(&x->w->db)) < 0)
+		return dom_end(x, IAM_E_SERVICE_UNAVAILABLE);
+	if (store_sessions_end_scope(&x->w->db, NULL, NULL) < 0)
+		return dom_end(x, IAM_E_SERVICE_UNAVAILABLE);
+	if ((e = dom_revoke(x, "all", NULL)) != IAM_OK ||
 	    (e = dom_audit(x, "system.force_password_reset", "all", NULL,
 	    count_doc(x, "all", NULL, *n))) != IAM_OK ||
 	    (e = dom_commit(x)) != IAM_OK)

@@ -13,6 +13,9 @@
 #include "conf.h"
 #include "crypto.h"
 #include "dom.h"
+#include "revoke.h"
+#include "store_admin.h"
+#include "store_user.h"
 #include "env.h"
 #include "hashcap.h"
 #include "ident.h"
@@ -61,18 +64,6 @@ dom_num(struct actx *x, int64_t v)
 	return arena_printf(x->a, "%lld", (long long)v);
 }
 
-/* Runs a statement whose result is not needed: IAM_OK or unavailable. */
-enum iam_err
-dom_run(struct actx *x, enum stmt st, int n, const char *const *p)
-{
-	PGresult	*r;
-
-	if ((r = store_exec(&x->w->db, st, n, p)) == NULL)
-		return IAM_E_SERVICE_UNAVAILABLE;
-	PQclear(r);
-	return IAM_OK;
-}
-
 enum iam_err
 dom_begin(struct actx *x)
 {
@@ -85,15 +76,6 @@ dom_commit(struct actx *x)
 {
 	return store_commit(&x->w->db) == 0 ? IAM_OK :
 	    IAM_E_SERVICE_UNAVAILABLE;
-}
-
-enum iam_err
-dom_query(struct actx *x, enum stmt st, int n, const char *const *p,
-    PGresult **out)
-{
-	if ((*out = store_exec(&x->w->db, st, n, p)) == NULL)
-		return IAM_E_SERVICE_UNAVAILABLE;
-	return IAM_OK;
 }
 
 enum iam_err
@@ -259,15 +241,8 @@ dom_audit(struct actx *x, const char *action, const char *target_type,
 enum iam_err
 dom_revoke(struct actx *x, const char *scope, const char *subject)
 {
-	const char	*p[2] = { scope, subject };
-	PGresult	*r;
-	enum iam_err	 e;
-
-	if ((e = dom_query(x, STMT_REVOCATION_INSERT, 2, p, &r)) != IAM_OK)
-		return e;
-	x->cutoff = atoll(PQgetvalue(r, 0, 0));
-	PQclear(r);
-	return IAM_OK;
+	return revoke_record(&x->w->db, scope, subject, &x->cutoff) == -1 ?
+	    IAM_E_SERVICE_UNAVAILABLE : IAM_OK;
 }
 
 void
@@ -324,16 +299,10 @@ dom_csv_has(const char *csv, const char *slug)
 enum iam_err
 dom_not_last_owner(struct actx *x, const char *org, const char *uid)
 {
-	const char	*p[2] = { org, uid };
-	PGresult	*r;
-	enum iam_err	 e;
-	int		 others;
+	int64_t	others;
 
-	if ((e = dom_run(x, STMT_ORG_LOCK, 1, p)) != IAM_OK ||
-	    (e = dom_query(x, STMT_OWNERS_OTHER, 2, p, &r)) != IAM_OK)
-		return e;
-	others = atoi(PQgetvalue(r, 0, 0));
-	PQclear(r);
+	if ((others = store_owners_other(&x->w->db, org, uid)) < 0)
+		return IAM_E_SERVICE_UNAVAILABLE;
 	if (others > 0)
 		return IAM_OK;
 	x->message = "The organisation must keep an owner";
@@ -347,6 +316,12 @@ dom_jstr(json_object *o, const char *key)
 
 	return json_object_object_get_ex(o, key, &v) && v != NULL ?
 	    json_object_get_string(v) : NULL;
+}
+
+enum iam_err
+dom_db(int rc)
+{
+	return rc < 0 ? IAM_E_SERVICE_UNAVAILABLE : IAM_OK;
 }
 
 int
@@ -386,36 +361,6 @@ dom_strlist_json(struct actx *x, const struct strlist *sl)
 	return a;
 }
 
-json_object *
-dom_rows(struct actx *x, PGresult *r)
-{
-	json_object	*a = dom_keep(x, json_object_new_array());
-	int		 i;
-
-	for (i = 0; a != NULL && i < PQntuples(r); i++)
-		json_object_array_add(a, dom_parse(
-		    PQgetvalue(r, i, 0)));
-	return a;
-}
-
-const char *
-dom_rows_text(struct actx *x, PGresult *r)
-{
-	struct buf	b;
-	int		i;
-
-	buf_init(&b, x->a);
-	buf_putc(&b, '[');
-	for (i = 0; i < PQntuples(r); i++) {
-		if (i)
-			buf_putc(&b, ',');
-		buf_add(&b, PQgetvalue(r, i, 0), (size_t)PQgetlength(r, i, 0));
-	}
-	buf_putc(&b, ']');
-	return b.oom ? NULL : b.data;
-}
-
-
 /* "name":"escaped", (comma first unless first) */
 static void
 jkey_str(struct buf *b, const char *key, const char *v, int first)
@@ -426,37 +371,37 @@ jkey_str(struct buf *b, const char *key, const char *v, int first)
 }
 
 static void
-jkey_time(struct buf *b, const char *key, PGresult *r, int i, int col)
+jkey_time(struct buf *b, const char *key, int set, int64_t v)
 {
 	char		t[32];
 	time_t		s;
 	struct tm	tm;
 
-	if (PQgetisnull(r, i, col)) {
+	if (!set) {
 		buf_printf(b, ",\"%s\":null", key);
 		return;
 	}
-	s = (time_t)atoll(PQgetvalue(r, i, col));
+	s = (time_t)v;
 	gmtime_r(&s, &tm);
 	strftime(t, sizeof(t), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	buf_printf(b, ",\"%s\":\"%s\"", key, t);
 }
 
 void
-dom_user_text(struct buf *b, PGresult *r, int i)
+dom_user_text(struct buf *b, const struct user_row *u)
 {
-	const char	*roles = PQgetvalue(r, i, UCOL_ROLES), *c;
+	const char	*roles = u->roles, *c;
 
 	buf_putc(b, '{');
-	jkey_str(b, "id", PQgetvalue(r, i, 0), 1);
-	jkey_str(b, "email", PQgetvalue(r, i, 1), 0);
-	buf_printf(b, ",\"emailVerified\":%s",
-	    PQgetvalue(r, i, 2)[0] == 't' ? "true" : "false");
-	jkey_str(b, "status", PQgetvalue(r, i, 3), 0);
+	jkey_str(b, "id", u->id, 1);
+	jkey_str(b, "email", u->email, 0);
+	buf_printf(b, ",\"emailVerified\":%s", u->verified ? "true" :
+	    "false");
+	jkey_str(b, "status", u->status, 0);
 	buf_puts(b, ",\"organisation\":{");
-	jkey_str(b, "id", PQgetvalue(r, i, 4), 1);
-	jkey_str(b, "slug", PQgetvalue(r, i, 5), 0);
-	jkey_str(b, "name", PQgetvalue(r, i, 6), 0);
+	jkey_str(b, "id", u->org_id, 1);
+	jkey_str(b, "slug", u->org_slug, 0);
+	jkey_str(b, "name", u->org_name, 0);
 	buf_puts(b, "},\"roles\":[");
 	while (*roles != '\0') {
 		c = strchr(roles, ',');
@@ -469,15 +414,15 @@ dom_user_text(struct buf *b, PGresult *r, int i)
 		roles = c + 1;
 	}
 	buf_puts(b, "],\"profile\":{");
-	jkey_str(b, "firstName", PQgetvalue(r, i, 7), 1);
-	jkey_str(b, "lastName", PQgetvalue(r, i, 8), 0);
-	jkey_str(b, "phone", PQgetvalue(r, i, 9), 0);
+	jkey_str(b, "firstName", u->first, 1);
+	jkey_str(b, "lastName", u->last, 0);
+	jkey_str(b, "phone", u->phone, 0);
 	/* jsonb's text: already JSON */
 	buf_printf(b, ",\"preferences\":%s,\"addresses\":%s}",
-	    PQgetvalue(r, i, 10), PQgetvalue(r, i, 11));
+	    u->preferences, u->addresses);
 	buf_puts(b, ",\"mfaEnabled\":false");
-	jkey_time(b, "createdAt", r, i, 12);
-	jkey_time(b, "updatedAt", r, i, 13);
-	jkey_time(b, "lastLoginAt", r, i, 14);
+	jkey_time(b, "createdAt", 1, u->created);
+	jkey_time(b, "updatedAt", 1, u->updated);
+	jkey_time(b, "lastLoginAt", u->has_last_login, u->last_login);
 	buf_putc(b, '}');
 }

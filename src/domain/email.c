@@ -12,6 +12,7 @@
 #include "conf.h"
 #include "crypto.h"
 #include "dom.h"
+#include "store_user.h"
 #include "env.h"
 #include "jwt.h"
 #include "log.h"
@@ -60,7 +61,7 @@ dom_token_mail(struct actx *x, const char *user_id, const char *email,
 	p[2] = hash;
 	p[3] = dom_num(x, verify ? VERIFY_TTL : welcome ?
 	    c->invitation_expires_in : RESET_TTL);
-	if (dom_run(x, STMT_EMAIL_TOKEN_INSERT, 4, p) != IAM_OK)
+	if (store_email_token_insert(&x->w->db, p[0], p[1], p[2], p[3]) == -1)
 		return IAM_E_SERVICE_UNAVAILABLE;
 	if (welcome) {
 		body = arena_printf(x->a, "Hello,\n\nan account was created "
@@ -93,22 +94,18 @@ dom_token_mail(struct actx *x, const char *user_id, const char *email,
 static enum iam_err
 consume(struct actx *x, const char *token, const char *purpose, char **uid)
 {
-	const char	*p[2];
-	PGresult	*r;
+	const char	*hash;
 
-	if ((p[0] = dom_secret_hash(x, token)) == NULL)
+	if ((hash = dom_secret_hash(x, token)) == NULL)
 		return IAM_E_INTERNAL;
-	p[1] = purpose;
-	if ((r = store_exec(&x->w->db, STMT_EMAIL_TOKEN_CONSUME, 2, p)) ==
-	    NULL)
+	switch (store_email_token_consume(&x->w->db, x->a, hash, purpose,
+	    uid)) {
+	case -1:
 		return IAM_E_SERVICE_UNAVAILABLE;
-	if (PQntuples(r) != 1) {
-		PQclear(r);
+	case 0:
 		x->field = "token";
 		return IAM_E_INVALID_ONE_TIME_TOKEN;
 	}
-	*uid = arena_strdup(x->a, PQgetvalue(r, 0, 0));
-	PQclear(r);
 	return IAM_OK;
 }
 
@@ -121,8 +118,7 @@ acct_verify_email(struct actx *x, const char *token)
 	if ((e = dom_begin(x)) != IAM_OK)
 		return e;
 	if ((e = consume(x, token, "verify", &uid)) != IAM_OK ||
-	    (e = dom_run(x, STMT_USER_VERIFY_EMAIL, 1, (const char **)&uid)) !=
-	    IAM_OK)
+	    (e = dom_db(store_user_verify_email(&x->w->db, uid))) != IAM_OK)
 		goto out;
 	(void)audit(x, "email.verify", 1, uid, NULL, "user", uid, NULL, NULL);
 	e = dom_commit(x);
@@ -137,23 +133,20 @@ static int
 find_email(struct actx *x, const char *email, char **uid, char **addr,
     int *verified, char **org)
 {
-	PGresult	*r;
-	const char	*key;
+	struct user_brief	 b;
+	const char		*key;
+	int			 rc;
 
+	*uid = *addr = *org = NULL;
+	*verified = 0;
 	if ((key = dom_email_key(x, email)) == NULL)
 		return -1;
-	if ((r = store_exec(&x->w->db, STMT_USER_FOR_EMAIL, 1, &key)) ==
-	    NULL)
-		return -1;
-	if (PQntuples(r) != 1) {
-		PQclear(r);
-		return 0;
-	}
-	*uid = arena_strdup(x->a, PQgetvalue(r, 0, 0));
-	*addr = arena_strdup(x->a, PQgetvalue(r, 0, 1));
-	*verified = PQgetvalue(r, 0, 2)[0] == 't';
-	*org = arena_strdup(x->a, PQgetvalue(r, 0, 4));
-	PQclear(r);
+	if ((rc = store_user_for_email(&x->w->db, x->a, key, &b)) != 1)
+		return rc;
+	*uid = (char *)b.id;
+	*addr = (char *)b.email;
+	*verified = b.verified;
+	*org = (char *)b.org;
 	return 1;
 }
 
@@ -212,7 +205,7 @@ acct_forgot_password(struct actx *x, const char *email)
 enum iam_err
 acct_reset_password(struct actx *x, const char *token, const char *password)
 {
-	const char	*p[2], *why;
+	const char	*why;
 	char		*uid, *hash;
 	json_object	*u;
 	enum iam_err	 e;
@@ -242,13 +235,12 @@ acct_reset_password(struct actx *x, const char *token, const char *password)
 		e = IAM_E_WEAK_PASSWORD;
 		goto out;
 	}
-	p[0] = uid;
-	p[1] = hash;
-	if ((e = dom_run(x, STMT_USER_RESET_PASSWORD, 2, p)) != IAM_OK ||
-	    (e = dom_end_all(x, uid, NULL)) != IAM_OK)
+	if ((e = dom_db(store_user_reset_password(&x->w->db, uid, hash))) !=
+	    IAM_OK || (e = dom_end_all(x, uid, NULL)) != IAM_OK)
 		goto out;
-	p[1] = "reset";		/* every other reset link dies with this one */
-	if ((e = dom_run(x, STMT_EMAIL_TOKENS_VOID, 2, p)) != IAM_OK)
+	/* every other reset link dies with this one */
+	if ((e = dom_db(store_email_tokens_void(&x->w->db, uid, "reset"))) !=
+	    IAM_OK)
 		goto out;
 	(void)audit(x, "password.reset", 1, uid, NULL, "user", uid,
 	    json_object_get_string(json_object_object_get(

@@ -10,28 +10,22 @@
 #include "admin.h"
 #include "conf.h"
 #include "dom.h"
+#include "store_admin.h"
+#include "store_user.h"
 #include "perm.h"
 #include "env.h"
 
 enum iam_err
 invite_list(struct actx *x, struct listq *lq)
 {
-	const char	*p[3];
-	PGresult	*r;
-	enum iam_err	 e;
+	char	*items;
 
-	if ((e = dom_query(x, STMT_INVITE_COUNT, 1, &x->org_id, &r)) != IAM_OK)
-		return e;
-	lq->total = atoll(PQgetvalue(r, 0, 0));
-	PQclear(r);
-	p[0] = x->org_id;
-	p[1] = dom_num(x, lq->limit);
-	p[2] = dom_num(x, lq->offset);
-	if ((e = dom_query(x, STMT_INVITE_LIST, 3, p, &r)) != IAM_OK)
-		return e;
-	lq->items = dom_rows_text(x, r);
-	PQclear(r);
-	return lq->items != NULL ? IAM_OK : IAM_E_INTERNAL;
+	if (store_invite_count(&x->w->db, x->org_id, &lq->total) == -1 ||
+	    store_invite_list(&x->w->db, x->a, x->org_id, dom_num(x,
+	    lq->limit), dom_num(x, lq->offset), &items) < 0)
+		return IAM_E_SERVICE_UNAVAILABLE;
+	lq->items = items;
+	return IAM_OK;
 }
 
 /* Queues the invitation mail (open tx). */
@@ -59,9 +53,11 @@ invite_create(struct actx *x, const char *email, const char *role,
 {
 	const char	*p[6];
 	struct strlist	 slugs = { &role, 1 };
-	char		*csv, *perms, *plain, *hash, *role_id, *org_name;
+	struct user_brief ub;
+	char		*csv, *perms, *plain, *hash, *doc;
 	const char	*key;
-	PGresult	*r;
+	struct role_brief *rb;
+	struct org_row	 o;
 	enum iam_err	 e;
 	int		 n;
 
@@ -72,51 +68,36 @@ invite_create(struct actx *x, const char *email, const char *role,
 		    "You cannot grant permissions you do not hold");
 	if ((key = dom_email_key(x, email)) == NULL)
 		return IAM_E_INTERNAL;
-	if ((e = dom_query(x, STMT_USER_FOR_EMAIL, 1, &key, &r)) != IAM_OK)
-		return e;
-	n = PQntuples(r);
-	PQclear(r);
+	if ((n = store_user_for_email(&x->w->db, x->a, key, &ub)) < 0)
+		return IAM_E_SERVICE_UNAVAILABLE;
 	if (n > 0)
 		return dom_field(x, IAM_E_EMAIL_EXISTS, "email",
 		    "An account with this email exists");
-	p[0] = x->org_id;
-	p[1] = email;
-	if ((e = dom_query(x, STMT_INVITE_PENDING_FOR, 2, p, &r)) != IAM_OK)
-		return e;
-	n = PQntuples(r);
-	PQclear(r);
+	if ((n = store_invite_pending_for(&x->w->db, x->org_id, email)) < 0)
+		return IAM_E_SERVICE_UNAVAILABLE;
 	if (n > 0)
 		return dom_field(x, IAM_E_CONFLICT, "email",
 		    "A pending invitation for this address exists");
-	p[1] = role;
-	if ((e = dom_query(x, STMT_ROLES_BY_SLUGS, 2, p, &r)) != IAM_OK)
-		return e;
-	role_id = arena_strdup(x->a, PQgetvalue(r, 0, 0));
-	PQclear(r);
-	if ((e = dom_query(x, STMT_ORG_GET, 1, &x->org_id, &r)) != IAM_OK)
-		return e;
-	org_name = PQntuples(r) == 1 ? arena_strdup(x->a,
-	    PQgetvalue(r, 0, 2)) : NULL;
-	PQclear(r);
-	if (org_name == NULL)
-		return IAM_E_NOT_FOUND;
+	/* role_resolve found it: one row. */
+	if (store_roles_by_slugs(&x->w->db, x->a, x->org_id, role, &rb) != 1)
+		return IAM_E_SERVICE_UNAVAILABLE;
+	if ((n = store_org_get(&x->w->db, x->a, x->org_id, &o)) <= 0)
+		return n < 0 ? IAM_E_SERVICE_UNAVAILABLE : IAM_E_NOT_FOUND;
 	if (dom_fresh_secret(x, &plain, &hash) == -1)
 		return IAM_E_INTERNAL;
 	p[0] = x->org_id;
 	p[1] = email;
-	p[2] = role_id;
+	p[2] = rb[0].id;
 	p[3] = hash;
 	p[4] = x->user_id;
 	p[5] = dom_num(x, x->w->cfg->invitation_expires_in);
 	if ((e = dom_begin(x)) != IAM_OK)
 		return e;
-	if ((e = dom_query(x, STMT_INVITE_INSERT, 6, p, &r)) != IAM_OK)
-		return dom_end(x, e);
-	*out = dom_json(x, PQgetvalue(r, 0, 0));
-	PQclear(r);
-	if (*out == NULL)
+	if (store_invite_insert(&x->w->db, x->a, p, &doc) != 1)
+		return dom_end(x, IAM_E_SERVICE_UNAVAILABLE);
+	if ((*out = dom_json(x, doc)) == NULL)
 		return dom_end(x, IAM_E_INTERNAL);
-	if ((e = invite_mail(x, email, org_name, role, plain)) != IAM_OK ||
+	if ((e = invite_mail(x, email, o.name, role, plain)) != IAM_OK ||
 	    (e = dom_audit(x, "invitation.create", "invitation",
 	    json_object_get_string(json_object_object_get(*out, "id")),
 	    *out)) != IAM_OK)
@@ -127,19 +108,14 @@ invite_create(struct actx *x, const char *email, const char *role,
 enum iam_err
 invite_revoke(struct actx *x, const char *id)
 {
-	const char	*p[2] = { x->org_id, id };
-	PGresult	*r;
 	enum iam_err	 e;
+	int		 rc;
 
 	if ((e = dom_begin(x)) != IAM_OK)
 		return e;
-	if ((e = dom_query(x, STMT_INVITE_REVOKE, 2, p, &r)) != IAM_OK)
-		return dom_end(x, e);
-	if (PQntuples(r) != 1) {
-		PQclear(r);
-		return dom_end(x, IAM_E_NOT_FOUND);
-	}
-	PQclear(r);
+	if ((rc = store_invite_revoke(&x->w->db, x->org_id, id)) <= 0)
+		return dom_end(x, rc < 0 ? IAM_E_SERVICE_UNAVAILABLE :
+		    IAM_E_NOT_FOUND);
 	if ((e = dom_audit(x, "invitation.revoke", "invitation", id, NULL)) !=
 	    IAM_OK)
 		return dom_end(x, e);
@@ -149,74 +125,47 @@ invite_revoke(struct actx *x, const char *id)
 enum iam_err
 invite_resend(struct actx *x, const char *id)
 {
-	const char	*p[4];
-	char		*plain, *hash;
-	PGresult	*r;
-	enum iam_err	 e;
+	struct invite_mailing	 m;
+	char			*plain, *hash;
+	enum iam_err		 e;
+	int			 rc;
 
 	if (dom_fresh_secret(x, &plain, &hash) == -1)
 		return IAM_E_INTERNAL;
-	p[0] = x->org_id;
-	p[1] = id;
-	p[2] = hash;
-	p[3] = dom_num(x, x->w->cfg->invitation_expires_in);
 	if ((e = dom_begin(x)) != IAM_OK)
 		return e;
-	if ((e = dom_query(x, STMT_INVITE_RETOKEN, 4, p, &r)) != IAM_OK)
-		return dom_end(x, e);
-	if (PQntuples(r) != 1) {
-		PQclear(r);
-		return dom_end(x, IAM_E_NOT_FOUND);
-	}
-	e = invite_mail(x, PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1),
-	    PQgetvalue(r, 0, 2), plain);
-	PQclear(r);
+	if ((rc = store_invite_retoken(&x->w->db, x->a, x->org_id, id, hash,
+	    dom_num(x, x->w->cfg->invitation_expires_in), &m)) <= 0)
+		return dom_end(x, rc < 0 ? IAM_E_SERVICE_UNAVAILABLE :
+		    IAM_E_NOT_FOUND);
+	e = invite_mail(x, m.email, m.org_name, m.role, plain);
 	if (e != IAM_OK || (e = dom_audit(x, "invitation.resend",
 	    "invitation", id, NULL)) != IAM_OK)
 		return dom_end(x, e);
 	return dom_end(x, dom_commit(x));
 }
 
-struct invite {
-	const char	*id, *email, *role, *org_name, *org_slug, *expires;
-	const char	*org, *role_id;
-};
-
 /* A pending invitation by token: 1, 0 none, or -1 (*e set). */
 static int
-by_token(struct actx *x, const char *token, struct invite *iv,
+by_token(struct actx *x, const char *token, struct invite_row *iv,
     enum iam_err *e)
 {
-	char		*hash;
-	PGresult	*r;
+	char	*hash;
+	int	 rc;
 
 	if ((hash = dom_secret_hash(x, token)) == NULL) {
 		*e = IAM_E_INTERNAL;
 		return -1;
 	}
-	if ((*e = dom_query(x, STMT_INVITE_BY_TOKEN, 1, (const char **)&hash,
-	    &r)) != IAM_OK)
-		return -1;
-	if (PQntuples(r) != 1) {
-		PQclear(r);
-		return 0;
-	}
-	iv->id = arena_strdup(x->a, PQgetvalue(r, 0, 0));
-	iv->email = arena_strdup(x->a, PQgetvalue(r, 0, 1));
-	iv->role = arena_strdup(x->a, PQgetvalue(r, 0, 2));
-	iv->org_name = arena_strdup(x->a, PQgetvalue(r, 0, 3));
-	iv->org_slug = arena_strdup(x->a, PQgetvalue(r, 0, 4));
-	iv->expires = arena_strdup(x->a, PQgetvalue(r, 0, 5));
-	iv->org = arena_strdup(x->a, PQgetvalue(r, 0, 6));
-	iv->role_id = arena_strdup(x->a, PQgetvalue(r, 0, 7));
-	PQclear(r);
-	return 1;
+	if ((rc = store_invite_by_token(&x->w->db, x->a, hash, iv)) < 0)
+		*e = IAM_E_SERVICE_UNAVAILABLE;
+	return rc;
 }
 
 enum iam_err
 invite_public(struct actx *x, const char *token, json_object **out)
 {
-	struct invite	 iv;
+	struct invite_row iv;
 	json_object	*o;
 	enum iam_err	 e;
 	int		 rc;
@@ -242,9 +191,9 @@ enum iam_err
 invite_accept(struct actx *x, const char *token, const char *password,
     const char *first, const char *last, json_object **out)
 {
-	struct invite	 iv;
+	struct invite_row iv;
 	struct pwpolicy	 pol;
-	const char	*p[3], *why;
+	const char	*why;
 	char		*hash, *uid;
 	enum iam_err	 e;
 	int		 rc;
@@ -269,14 +218,11 @@ invite_accept(struct actx *x, const char *token, const char *password,
 	if ((e = dom_user_insert(x, iv.org, iv.email, hash, first, last,
 	    iv.role, &uid)) != IAM_OK)
 		return dom_end(x, e);
-	p[0] = uid;
-	p[1] = NULL;
-	p[2] = "true";
-	if ((e = dom_run(x, STMT_MEMBER_SET, 3, p)) != IAM_OK)
+	if ((e = dom_db(store_member_set(&x->w->db, uid, NULL, "true"))) !=
+	    IAM_OK)
 		return dom_end(x, e);
-	p[0] = iv.id;
-	p[1] = uid;
-	if ((e = dom_run(x, STMT_INVITE_ACCEPTED, 2, p)) != IAM_OK)
+	if ((e = dom_db(store_invite_accepted(&x->w->db, iv.id, uid))) !=
+	    IAM_OK)
 		return dom_end(x, e);
 	if (audit(x, "invitation.accept", 1, uid, iv.email, "invitation",
 	    iv.id, iv.org, NULL) == -1)

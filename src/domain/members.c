@@ -13,6 +13,8 @@
 #include "admin.h"
 #include "conf.h"
 #include "dom.h"
+#include "store_admin.h"
+#include "store_user.h"
 #include "text.h"
 #include "perm.h"
 #include "env.h"
@@ -57,27 +59,21 @@ is_self(const struct actx *x, const char *id)
 static enum iam_err
 load(struct actx *x, const char *id, struct target *t)
 {
-	const char	*p[2] = { x->org_id, id };
-	PGresult	*r;
+	struct user_row	 u;
 	struct buf	 b;
-	enum iam_err	 e;
+	int		 rc;
 
-	if ((e = dom_query(x, STMT_MEMBER_GET, 2, p, &r)) != IAM_OK)
-		return e;
-	if (PQntuples(r) != 1) {
-		PQclear(r);
-		return IAM_E_NOT_FOUND;
-	}
+	if ((rc = store_member_get(&x->w->db, x->a, x->org_id, id, &u)) <= 0)
+		return rc < 0 ? IAM_E_SERVICE_UNAVAILABLE : IAM_E_NOT_FOUND;
 	buf_init(&b, x->a);
-	dom_user_text(&b, r, 0);
+	dom_user_text(&b, &u);
 	t->id = id;
 	t->doc = b.oom ? NULL : dom_json(x, b.data);
-	t->email = arena_strdup(x->a, PQgetvalue(r, 0, 1));
-	t->status = arena_strdup(x->a, PQgetvalue(r, 0, 3));
-	t->roles = arena_strdup(x->a, PQgetvalue(r, 0, UCOL_ROLES));
-	t->perms = arena_strdup(x->a, PQgetvalue(r, 0, UCOL_PERMS));
-	t->owner = PQgetvalue(r, 0, UCOL_OWNER)[0] == 't';
-	PQclear(r);
+	t->email = u.email;
+	t->status = u.status;
+	t->roles = u.roles;
+	t->perms = u.perms;
+	t->owner = u.owner;
 	return t->doc != NULL ? IAM_OK : IAM_E_INTERNAL;
 }
 
@@ -119,13 +115,14 @@ member_list(struct actx *x, const struct user_query *uq, struct listq *lq)
 {
 	struct user_filter	 f;
 	const unsigned char	*c;
-	PGresult		*r;
+	struct user_row		*rows;
+	struct role_brief	*rb;
 	enum iam_err		 e;
 	size_t			 i;
-	struct buf		 ids, docs;
+	struct buf		 docs;
 	const char		*p[7];
-	char			*csv, *perms, *role_id = NULL;
-	int			 more, j;
+	char			*csv, *perms, *role_id = NULL, *ids;
+	int			 more, j, n;
 
 	memset(&f, 0, sizeof(f));
 	f.org = x->org_id;
@@ -165,13 +162,10 @@ member_list(struct actx *x, const struct user_query *uq, struct listq *lq)
 			return e;
 		f.role = uq->role;
 		/* users_search() takes the role's id */
-		p[0] = x->org_id;
-		p[1] = uq->role;
-		if ((e = dom_query(x, STMT_ROLES_BY_SLUGS, 2, p, &r)) != IAM_OK)
-			return e;
-		role_id = PQntuples(r) == 1 ? arena_strdup(x->a,
-		    PQgetvalue(r, 0, 0)) : NULL;
-		PQclear(r);
+		if ((n = store_roles_by_slugs(&x->w->db, x->a, x->org_id,
+		    uq->role, &rb)) < 0)
+			return IAM_E_SERVICE_UNAVAILABLE;
+		role_id = n == 1 ? (char *)rb[0].id : NULL;
 	}
 	f.limit = dom_num(x, lq->limit);
 	f.offset = dom_num(x, lq->offset);
@@ -184,47 +178,29 @@ member_list(struct actx *x, const struct user_query *uq, struct listq *lq)
 		p[4] = sorts[f.sort];
 		p[5] = f.limit;
 		p[6] = f.offset;
-		if ((e = dom_query(x, STMT_USERS_SEARCH, 7, p, &r)) != IAM_OK)
-			return e;
-		more = PQntuples(r) == 0;
-		if (!more)
-			lq->total = atoll(PQgetvalue(r, 0, UCOL_TOTAL));
-	} else {
-		if ((r = store_users(&x->w->db, &f, 0)) == NULL)
+		if ((n = store_users_search(&x->w->db, x->a, p, &rows,
+		    &lq->total)) < 0)
 			return IAM_E_SERVICE_UNAVAILABLE;
-		/* ids as an array literal (UUIDs need no quoting) */
-		buf_init(&ids, x->a);
-		buf_putc(&ids, '{');
-		for (j = 0; j < PQntuples(r); j++)
-			buf_printf(&ids, "%s%s", j ? "," : "",
-			    PQgetvalue(r, j, 0));
-		buf_putc(&ids, '}');
+		more = n == 0;
+	} else {
+		if (store_user_ids(&x->w->db, x->a, &f, &ids) < 0 ||
+		    (n = store_users_docs(&x->w->db, x->a, ids, &rows)) < 0)
+			return IAM_E_SERVICE_UNAVAILABLE;
 		more = 1;
-		PQclear(r);
-		if (ids.oom)
-			return IAM_E_INTERNAL;
-		if ((e = dom_query(x, STMT_USERS_DOCS, 1,
-		    (const char **)&ids.data, &r)) != IAM_OK)
-			return e;
 	}
 	buf_init(&docs, x->a);
 	buf_putc(&docs, '[');
-	for (j = 0; j < PQntuples(r); j++) {
+	for (j = 0; j < n; j++) {
 		if (j)
 			buf_putc(&docs, ',');
-		dom_user_text(&docs, r, j);
+		dom_user_text(&docs, &rows[j]);
 	}
 	buf_putc(&docs, ']');
-	PQclear(r);
 	if (docs.oom)
 		return IAM_E_INTERNAL;
 	lq->items = docs.data;
-	if (more) {
-		if ((r = store_users(&x->w->db, &f, 1)) == NULL)
-			return IAM_E_SERVICE_UNAVAILABLE;
-		lq->total = atoll(PQgetvalue(r, 0, 0));
-		PQclear(r);
-	}
+	if (more && store_users_count(&x->w->db, &f, &lq->total) < 0)
+		return IAM_E_SERVICE_UNAVAILABLE;
 	return IAM_OK;
 }
 
@@ -252,7 +228,8 @@ add_roles(struct actx *x, const char *uid, const char *csv)
 		p[0] = uid;
 		p[1] = x->org_id;
 		p[2] = c ? arena_strndup(x->a, s, (size_t)(c - s)) : s;
-		if ((e = dom_run(x, STMT_USER_ROLE_ADD_SLUG, 3, p)) != IAM_OK)
+		if ((e = dom_db(store_user_role_add_slug(&x->w->db, p[0], p[1],
+		    p[2]))) != IAM_OK)
 			return e;
 		s = c ? c + 1 : NULL;
 	}
@@ -297,7 +274,8 @@ member_create(struct actx *x, const struct member_in *in, json_object **out)
 	p[0] = uid;
 	p[1] = status;
 	p[2] = in->verified < 0 ? NULL : in->verified ? "true" : "false";
-	if ((e = dom_run(x, STMT_MEMBER_SET, 3, p)) != IAM_OK)
+	if ((e = dom_db(store_member_set(&x->w->db, p[0], p[1], p[2]))) !=
+	    IAM_OK)
 		goto out;
 	if (hash == NULL &&
 	    (e = dom_token_mail(x, uid, email, "welcome")) != IAM_OK)
@@ -360,11 +338,11 @@ member_update(struct actx *x, const char *id, const struct member_patch *in,
 	profile = dom_profile(&in->profile, p + 1, d);
 	if (status != NULL)
 		json_object_array_add(d, json_object_new_string("status"));
-	if (profile && (e = dom_run(x, STMT_PROFILE_UPDATE, 6, p)) != IAM_OK)
+	if (profile && (e = dom_db(store_profile_update(&x->w->db, id,
+	    p + 1))) != IAM_OK)
 		goto out;
-	p[1] = status;
-	p[2] = NULL;
-	if ((e = dom_run(x, STMT_MEMBER_SET, 3, p)) != IAM_OK ||
+	if ((e = dom_db(store_member_set(&x->w->db, id, status, NULL))) !=
+	    IAM_OK ||
 	    (ends && (e = end_member(x, id)) != IAM_OK) ||
 	    (e = dom_audit(x, ends ? "user.suspend" : "user.update", "user",
 	    id, d)) != IAM_OK || (e = member_get(x, id, out)) != IAM_OK ||
@@ -437,7 +415,7 @@ member_set_roles(struct actx *x, const char *id, const struct strlist *roles,
 	if (t.owner && !dom_csv_has(csv, "owner") &&
 	    (e = not_last_owner(x, id)) != IAM_OK)
 		goto out;
-	if ((e = dom_run(x, STMT_USER_ROLES_CLEAR, 1, &id)) != IAM_OK ||
+	if ((e = dom_db(store_user_roles_clear(&x->w->db, id))) != IAM_OK ||
 	    (e = add_roles(x, id, csv)) != IAM_OK)
 		goto out;
 	d = dom_keep(x, json_object_new_object());
@@ -473,10 +451,10 @@ end_with(struct actx *x, const char *id, enum ending how)
 	if ((e = dom_begin(x)) != IAM_OK)
 		return e;
 	if ((how == END_DELETE && ((t.owner && (e = not_last_owner(x, id)) !=
-	    IAM_OK) || (e = dom_run(x, STMT_USER_SOFT_DELETE, 1, &id)) !=
+	    IAM_OK) || (e = dom_db(store_user_soft_delete(&x->w->db, id))) !=
 	    IAM_OK)) ||
-	    (how == END_FORCE_RESET && (e = dom_run(x, STMT_USER_FORCE_RESET, 1,
-	    &id)) != IAM_OK) ||
+	    (how == END_FORCE_RESET && (e = dom_db(store_user_force_reset(
+	    &x->w->db, id))) != IAM_OK) ||
 	    (e = end_member(x, id)) != IAM_OK ||
 	    (how == END_FORCE_RESET && (e = dom_token_mail(x, id, t.email,
 	    "reset")) != IAM_OK) ||
@@ -509,20 +487,16 @@ enum iam_err
 member_create_admin(struct actx *x, const char *email, const char *password,
     char **uid)
 {
-	const char	*p[1], *why;
+	const char	*why, *org;
 	struct pwpolicy	 pol;
-	char		*hash, *org;
-	PGresult	*r;
+	struct org_brief o;
+	char		*hash;
 	enum iam_err	 e;
+	int		 rc;
 
-	p[0] = "open";
-	if ((e = dom_query(x, STMT_ORG_DEFAULT, 1, p, &r)) != IAM_OK)
-		return e;
-	org = PQntuples(r) == 1 ? arena_strdup(x->a, PQgetvalue(r, 0, 0)) :
-	    NULL;
-	PQclear(r);
-	if (org == NULL)
-		return IAM_E_NOT_FOUND;
+	if ((rc = store_org_default(&x->w->db, x->a, "open", &o)) <= 0)
+		return rc < 0 ? IAM_E_SERVICE_UNAVAILABLE : IAM_E_NOT_FOUND;
+	org = o.id;
 	if ((e = acct_org_policy(x, org, &pol)) != IAM_OK)
 		return e;
 	if ((e = password_policy(x, &pol, password, email, &why)) != IAM_OK)
@@ -532,8 +506,8 @@ member_create_admin(struct actx *x, const char *email, const char *password,
 	if ((e = dom_begin(x)) != IAM_OK)
 		return e;
 	if ((e = dom_user_insert(x, org, email, hash, "", "", "owner", uid)) !=
-	    IAM_OK || (e = dom_run(x, STMT_USER_MAKE_ADMIN, 1,
-	    (const char **)uid)) != IAM_OK)
+	    IAM_OK || (e = dom_db(store_user_make_admin(&x->w->db, *uid))) !=
+	    IAM_OK)
 		return dom_end(x, e);
 	x->org_id = org;
 	if ((e = dom_audit(x, "system.create_admin", "user", *uid, NULL)) !=

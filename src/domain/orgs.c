@@ -11,6 +11,8 @@
 #include "admin.h"
 #include "conf.h"
 #include "dom.h"
+#include "store_admin.h"
+#include "store_session.h"
 #include "text.h"
 #include "env.h"
 
@@ -70,24 +72,19 @@ struct org {
 static enum iam_err
 load(struct actx *x, const char *id, struct org *o)
 {
-	PGresult	*r;
-	enum iam_err	 e;
+	struct org_row	row;
+	int		rc;
 
-	if ((e = dom_query(x, STMT_ORG_GET, 1, &id, &r)) != IAM_OK)
-		return e;
-	if (PQntuples(r) != 1) {
-		PQclear(r);
-		return IAM_E_NOT_FOUND;
-	}
-	o->id = arena_strdup(x->a, PQgetvalue(r, 0, 0));
-	o->slug = arena_strdup(x->a, PQgetvalue(r, 0, 1));
-	o->name = arena_strdup(x->a, PQgetvalue(r, 0, 2));
-	o->status = arena_strdup(x->a, PQgetvalue(r, 0, 3));
-	o->is_default = PQgetvalue(r, 0, 4)[0] == 't';
-	o->stored = dom_json(x, PQgetvalue(r, 0, 5));
-	o->created = arena_strdup(x->a, PQgetvalue(r, 0, 6));
-	o->updated = arena_strdup(x->a, PQgetvalue(r, 0, 7));
-	PQclear(r);
+	if ((rc = store_org_get(&x->w->db, x->a, id, &row)) <= 0)
+		return rc < 0 ? IAM_E_SERVICE_UNAVAILABLE : IAM_E_NOT_FOUND;
+	o->id = row.id;
+	o->slug = row.slug;
+	o->name = row.name;
+	o->status = row.status;
+	o->is_default = row.is_default;
+	o->stored = dom_json(x, row.settings);
+	o->created = row.created;
+	o->updated = row.updated;
 	return o->stored != NULL ? IAM_OK : IAM_E_INTERNAL;
 }
 
@@ -277,7 +274,8 @@ org_update(struct actx *x, const struct org_in *in, json_object **out)
 	p[1] = in->name;
 	if ((e = dom_begin(x)) != IAM_OK)
 		return e;
-	if ((e = dom_run(x, STMT_ORG_UPDATE, 3, p)) != IAM_OK ||
+	if ((e = dom_db(store_org_update(&x->w->db, p[0], p[1], p[2]))) !=
+	    IAM_OK ||
 	    (e = dom_audit(x, "organisation.update", "organisation",
 	    x->org_id, keys_of(x, in))) != IAM_OK ||
 	    (e = dom_commit(x)) != IAM_OK)
@@ -288,26 +286,18 @@ org_update(struct actx *x, const struct org_in *in, json_object **out)
 enum iam_err
 org_list(struct actx *x, const char *status, struct listq *lq)
 {
-	const char	*p[3];
-	PGresult	*r;
-	enum iam_err	 e;
+	char	*items;
 
 	if (status != NULL && strcmp(status, "active") != 0 &&
 	    strcmp(status, "suspended") != 0)
 		return dom_field(x, IAM_E_VALIDATION, "status",
 		    "status is active or suspended");
-	if ((e = dom_query(x, STMT_ORG_COUNT, 1, &status, &r)) != IAM_OK)
-		return e;
-	lq->total = atoll(PQgetvalue(r, 0, 0));
-	PQclear(r);
-	p[0] = dom_num(x, lq->limit);
-	p[1] = dom_num(x, lq->offset);
-	p[2] = status;
-	if ((e = dom_query(x, STMT_ORG_LIST, 3, p, &r)) != IAM_OK)
-		return e;
-	lq->items = dom_rows_text(x, r);
-	PQclear(r);
-	return lq->items != NULL ? IAM_OK : IAM_E_INTERNAL;
+	if (store_org_count(&x->w->db, status, &lq->total) == -1 ||
+	    store_org_list(&x->w->db, x->a, dom_num(x, lq->limit),
+	    dom_num(x, lq->offset), status, &items) < 0)
+		return IAM_E_SERVICE_UNAVAILABLE;
+	lq->items = items;
+	return IAM_OK;
 }
 
 static int
@@ -329,26 +319,18 @@ static enum iam_err
 insert(struct actx *x, const char *slug, const char *name,
     json_object *settings, const char *field, char **id)
 {
-	const char	*p[3];
-	PGresult	*r;
-	enum iam_err	 e;
-
 	if (!org_slug_valid(slug))
 		return dom_field(x, IAM_E_VALIDATION, field, "slug is 1-63 "
 		    "of a-z, 0-9 and -, not starting with -");
-	p[0] = slug;
-	p[1] = name;
-	p[2] = settings != NULL ? json_object_to_json_string_ext(settings,
-	    JSON_C_TO_STRING_PLAIN) : NULL;
-	if ((e = dom_query(x, STMT_ORG_INSERT, 3, p, &r)) != IAM_OK)
-		return e;
-	if (PQntuples(r) != 1) {
-		PQclear(r);
+	switch (store_org_insert(&x->w->db, x->a, slug, name, settings !=
+	    NULL ? json_object_to_json_string_ext(settings,
+	    JSON_C_TO_STRING_PLAIN) : NULL, id)) {
+	case -1:
+		return IAM_E_SERVICE_UNAVAILABLE;
+	case 0:
 		return dom_field(x, IAM_E_CONFLICT, field,
 		    "An organisation with this slug exists");
 	}
-	*id = arena_strdup(x->a, PQgetvalue(r, 0, 0));
-	PQclear(r);
 	return IAM_OK;
 }
 
@@ -375,11 +357,8 @@ org_create(struct actx *x, const struct org_in *in, json_object **out)
 static enum iam_err
 end_org(struct actx *x, const char *id)
 {
-	enum iam_err	e;
-
-	if ((e = dom_run(x, STMT_ORG_REVOKE_SESSIONS, 1, &id)) != IAM_OK ||
-	    (e = dom_run(x, STMT_ORG_REVOKE_TOKENS, 1, &id)) != IAM_OK)
-		return e;
+	if (store_sessions_end_scope(&x->w->db, id, NULL) < 0)
+		return IAM_E_SERVICE_UNAVAILABLE;
 	return dom_revoke(x, "org", id);
 }
 
@@ -408,7 +387,8 @@ org_patch(struct actx *x, const char *id, const struct org_in *in,
 	p[2] = in->name;
 	if ((e = dom_begin(x)) != IAM_OK)
 		return e;
-	if ((e = dom_run(x, STMT_ORG_SET_STATUS, 3, p)) != IAM_OK ||
+	if ((e = dom_db(store_org_set_status(&x->w->db, p[0], p[1], p[2]))) !=
+	    IAM_OK ||
 	    (suspend && (e = end_org(x, id)) != IAM_OK) ||
 	    (e = dom_audit(x, suspend ? "organisation.suspend" :
 	    "organisation.update", "organisation", id, keys_of(x, in))) !=
@@ -432,7 +412,7 @@ org_delete(struct actx *x, const char *id)
 	}
 	if ((e = dom_begin(x)) != IAM_OK)
 		return e;
-	if ((e = dom_run(x, STMT_ORG_DELETE, 1, &id)) != IAM_OK ||
+	if ((e = dom_db(store_org_delete(&x->w->db, id))) != IAM_OK ||
 	    (e = end_org(x, id)) != IAM_OK ||
 	    (e = dom_audit(x, "organisation.delete", "organisation", id,
 	    NULL)) != IAM_OK || (e = dom_commit(x)) != IAM_OK)

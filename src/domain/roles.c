@@ -8,6 +8,7 @@
 
 #include "admin.h"
 #include "dom.h"
+#include "store_admin.h"
 #include "perm.h"
 #include "env.h"
 
@@ -57,11 +58,10 @@ role_resolve(struct actx *x, const struct strlist *slugs, const char *field,
     char **csv, char **perms)
 {
 	struct buf	 s, p;
-	const char	*q[2], *v;
-	size_t		 i, n = 0;
-	PGresult	*r;
-	enum iam_err	 e;
-	int		 j, rows;
+	const char		*v;
+	struct role_brief	*rb;
+	size_t			 i, n = 0;
+	int			 j, rows;
 
 	buf_init(&s, x->a);
 	for (i = 0; i < slugs->n; i++) {
@@ -77,17 +77,13 @@ role_resolve(struct actx *x, const struct strlist *slugs, const char *field,
 	*perms = arena_strdup(x->a, "");
 	if (n == 0)
 		return IAM_OK;
-	q[0] = x->org_id;
-	q[1] = *csv;
-	if ((e = dom_query(x, STMT_ROLES_BY_SLUGS, 2, q, &r)) != IAM_OK)
-		return e;
-	rows = PQntuples(r);
+	if ((rows = store_roles_by_slugs(&x->w->db, x->a, x->org_id, *csv,
+	    &rb)) < 0)
+		return IAM_E_SERVICE_UNAVAILABLE;
 	buf_init(&p, x->a);
 	for (j = 0; j < rows; j++)
-		if (PQgetvalue(r, j, 2)[0] != '\0')
-			buf_printf(&p, "%s%s", p.len ? "," : "",
-			    PQgetvalue(r, j, 2));
-	PQclear(r);
+		if (rb[j].perms[0] != '\0')
+			buf_printf(&p, "%s%s", p.len ? "," : "", rb[j].perms);
 	if ((size_t)rows != n)
 		return dom_field(x, IAM_E_VALIDATION, field,
 		    "Unknown role in the list");
@@ -100,13 +96,11 @@ role_resolve(struct actx *x, const struct strlist *slugs, const char *field,
 enum iam_err
 role_list(struct actx *x, json_object **out)
 {
-	PGresult	*r;
-	enum iam_err	 e;
+	char	*items;
 
-	if ((e = dom_query(x, STMT_ROLES_LIST, 1, &x->org_id, &r)) != IAM_OK)
-		return e;
-	*out = dom_rows(x, r);
-	PQclear(r);
+	if (store_roles_list(&x->w->db, x->a, x->org_id, &items) < 0)
+		return IAM_E_SERVICE_UNAVAILABLE;
+	*out = dom_json(x, items);
 	return *out != NULL ? IAM_OK : IAM_E_INTERNAL;
 }
 
@@ -119,21 +113,15 @@ struct role {
 static enum iam_err
 load(struct actx *x, const char *id, struct role *ro)
 {
-	const char	*p[2] = { x->org_id, id };
-	PGresult	*r;
-	enum iam_err	 e;
+	struct role_row	row;
+	int		rc;
 
-	if ((e = dom_query(x, STMT_ROLE_GET, 2, p, &r)) != IAM_OK)
-		return e;
-	if (PQntuples(r) != 1) {
-		PQclear(r);
-		return IAM_E_NOT_FOUND;
-	}
-	ro->doc = dom_json(x, PQgetvalue(r, 0, 0));
-	ro->slug = arena_strdup(x->a, PQgetvalue(r, 0, 1));
-	ro->perms = arena_strdup(x->a, PQgetvalue(r, 0, 2));
-	ro->builtin = PQgetvalue(r, 0, 3)[0] == 't';
-	PQclear(r);
+	if ((rc = store_role_get(&x->w->db, x->a, x->org_id, id, &row)) <= 0)
+		return rc < 0 ? IAM_E_SERVICE_UNAVAILABLE : IAM_E_NOT_FOUND;
+	ro->doc = dom_json(x, row.doc);
+	ro->slug = row.slug;
+	ro->perms = row.perms;
+	ro->builtin = row.builtin;
 	return ro->doc != NULL ? IAM_OK : IAM_E_INTERNAL;
 }
 
@@ -179,16 +167,13 @@ not_granting(struct actx *x, const char *perms)
 static enum iam_err
 slug_free(struct actx *x, const char *slug)
 {
-	const char	*p[2] = { x->org_id, slug };
-	PGresult	*r;
-	enum iam_err	 e;
-	int		 taken;
+	struct role_brief	*rb;
+	int			 taken;
 
-	if ((e = dom_query(x, STMT_ROLES_BY_SLUGS, 2, p, &r)) != IAM_OK)
-		return e;
-	taken = PQntuples(r) > 0;
-	PQclear(r);
-	return taken ? dom_field(x, IAM_E_CONFLICT, "slug",
+	if ((taken = store_roles_by_slugs(&x->w->db, x->a, x->org_id, slug,
+	    &rb)) < 0)
+		return IAM_E_SERVICE_UNAVAILABLE;
+	return taken > 0 ? dom_field(x, IAM_E_CONFLICT, "slug",
 	    "A role with this slug exists") : IAM_OK;
 }
 
@@ -196,7 +181,8 @@ enum iam_err
 role_create(struct actx *x, const struct role_in *in, json_object **out)
 {
 	const char	*p[5], *slug = in->slug;
-	PGresult	*r;
+	char		*doc, *rid;
+	int		 rc;
 	char		*perms = "";
 	enum iam_err	 e;
 
@@ -215,17 +201,12 @@ role_create(struct actx *x, const struct role_in *in, json_object **out)
 	p[4] = perms;
 	if ((e = dom_begin(x)) != IAM_OK)
 		return e;
-	if ((e = dom_query(x, STMT_ROLE_INSERT, 5, p, &r)) != IAM_OK)
-		return dom_end(x, e);
-	if (PQntuples(r) != 1) {
-		PQclear(r);
-		return dom_end(x, dom_field(x, IAM_E_CONFLICT, "slug",
+	if ((rc = store_role_insert(&x->w->db, x->a, p, &doc, &rid)) <= 0)
+		return dom_end(x, rc < 0 ? IAM_E_SERVICE_UNAVAILABLE :
+		    dom_field(x, IAM_E_CONFLICT, "slug",
 		    "A role with this slug exists"));
-	}
-	*out = dom_json(x, PQgetvalue(r, 0, 0));
-	p[0] = arena_strdup(x->a, PQgetvalue(r, 0, 1));
-	PQclear(r);
-	if ((e = dom_audit(x, "role.create", "role", p[0], *out)) != IAM_OK)
+	*out = dom_json(x, doc);
+	if ((e = dom_audit(x, "role.create", "role", rid, *out)) != IAM_OK)
 		return dom_end(x, e);
 	return dom_end(x, dom_commit(x));
 }
@@ -236,7 +217,8 @@ role_update(struct actx *x, const char *id, const struct role_in *in,
 {
 	const char	*p[6], *slug = in->slug;
 	struct role	 ro;
-	PGresult	*r;
+	char		*doc;
+	int		 rc;
 	char		*perms = NULL;
 	enum iam_err	 e;
 
@@ -272,12 +254,10 @@ role_update(struct actx *x, const char *id, const struct role_in *in,
 	p[5] = perms;
 	if ((e = dom_begin(x)) != IAM_OK)
 		return e;
-	if ((e = dom_query(x, STMT_ROLE_UPDATE, 6, p, &r)) != IAM_OK)
-		return dom_end(x, e);
-	*out = PQntuples(r) == 1 ? dom_json(x, PQgetvalue(r, 0, 0)) : NULL;
-	PQclear(r);
-	if (*out == NULL)
-		return dom_end(x, IAM_E_NOT_FOUND);
+	if ((rc = store_role_update(&x->w->db, x->a, p, &doc)) < 0)
+		return dom_end(x, IAM_E_SERVICE_UNAVAILABLE);
+	if (rc == 0 || (*out = dom_json(x, doc)) == NULL)
+		return dom_end(x, rc == 0 ? IAM_E_NOT_FOUND : IAM_E_INTERNAL);
 	if ((e = dom_audit(x, "role.update", "role", id, *out)) != IAM_OK)
 		return dom_end(x, e);
 	return dom_end(x, dom_commit(x));
@@ -300,7 +280,7 @@ role_delete(struct actx *x, const char *id)
 		return e;
 	if ((e = dom_begin(x)) != IAM_OK)
 		return e;
-	if ((e = dom_run(x, STMT_ROLE_DELETE, 2, p)) != IAM_OK ||
+	if ((e = dom_db(store_role_delete(&x->w->db, p[0], p[1]))) != IAM_OK ||
 	    (e = dom_audit(x, "role.delete", "role", id, ro.doc)) != IAM_OK)
 		return dom_end(x, e);
 	return dom_end(x, dom_commit(x));

@@ -12,6 +12,7 @@
 #include "conf.h"
 #include "crypto.h"
 #include "dom.h"
+#include "store_user.h"
 #include "env.h"
 #include "jwt.h"
 #include "log.h"
@@ -25,38 +26,29 @@
 static enum iam_err
 check_password(struct actx *x, const char *pw)
 {
-	PGresult	*r;
-	int		 ok;
-	int64_t		 locked;
-	char		*email, *org;
+	struct password_state	ps;
+	int			ok;
 
-	if ((r = store_exec(&x->w->db, STMT_USER_PASSWORD_STATE, 1,
-	    &x->user_id)) == NULL)
+	switch (store_password_state(&x->w->db, x->a, x->user_id, &ps)) {
+	case -1:
 		return IAM_E_SERVICE_UNAVAILABLE;
-	if (PQntuples(r) != 1) {
-		PQclear(r);
+	case 0:
 		return IAM_E_UNAUTHORIZED;
 	}
 	/* A guess of the current password is a login attempt: a locked
 	 * account takes none, and a wrong one counts toward the lock. */
-	locked = atoll(PQgetvalue(r, 0, 1));
-	if (locked > time(NULL)) {
-		PQclear(r);
-		x->retry_after = locked - time(NULL);
+	if (ps.locked > time(NULL)) {
+		x->retry_after = ps.locked - time(NULL);
 		return IAM_E_TOO_MANY_ATTEMPTS;
 	}
-	ok = PQgetisnull(r, 0, 0) ? 0 :
-	    dom_password_verify(PQgetvalue(r, 0, 0), pw);
-	email = arena_strdup(x->a, PQgetvalue(r, 0, 2));
-	org = arena_strdup(x->a, PQgetvalue(r, 0, 3));
-	PQclear(r);
+	ok = ps.hash == NULL ? 0 : dom_password_verify(ps.hash, pw);
 	if (ok == DOM_HASH_BUSY)
 		return IAM_E_SERVICE_UNAVAILABLE;
 	if (ok == -1)
 		return IAM_E_INTERNAL;
 	if (ok)
 		return IAM_OK;
-	return dom_login_failed(x, x->user_id, email, org,
+	return dom_login_failed(x, x->user_id, ps.email, ps.org,
 	    "current-password");
 }
 
@@ -73,7 +65,8 @@ acct_update_profile(struct actx *x, const struct profile_in *in,
 	(void)dom_profile(in, p + 1, d);
 	if ((e = dom_begin(x)) != IAM_OK)
 		return e;
-	if ((e = dom_run(x, STMT_PROFILE_UPDATE, 6, p)) == IAM_OK) {
+	if ((e = dom_db(store_profile_update(&x->w->db, p[0], p + 1))) ==
+	    IAM_OK) {
 		(void)audit(x, "user.update", 1, x->user_id, NULL, "user",
 		    x->user_id, x->org_id, d);
 		/* Read back before the commit: what cannot be answered is
@@ -89,7 +82,7 @@ acct_update_profile(struct actx *x, const struct profile_in *in,
 enum iam_err
 acct_change_password(struct actx *x, const char *current, const char *next)
 {
-	const char	*p[2], *why;
+	const char	*why;
 	char		*hash;
 	json_object	*u;
 	enum iam_err	 e;
@@ -114,9 +107,8 @@ acct_change_password(struct actx *x, const char *current, const char *next)
 		return dom_hash_failed(x);
 	if ((e = dom_begin(x)) != IAM_OK)
 		return e;
-	p[0] = x->user_id;
-	p[1] = hash;
-	if ((e = dom_run(x, STMT_USER_CHANGE_PASSWORD, 2, p)) != IAM_OK ||
+	if ((e = dom_db(store_user_change_password(&x->w->db, x->user_id,
+	    hash))) != IAM_OK ||
 	    (e = dom_end_all(x, x->user_id, x->sid)) != IAM_OK)
 		goto out;
 	(void)audit(x, "password.change", 1, x->user_id, NULL, "user",
@@ -131,18 +123,15 @@ out:
 enum iam_err
 acct_export(struct actx *x, json_object **doc)
 {
-	PGresult	*r;
 	json_object	*u, *extra;
+	char		*text;
 	enum iam_err	 e;
 
 	if ((u = acct_user(x, x->user_id, 1, &e)) == NULL)
 		return e;
-	if ((r = store_exec(&x->w->db, STMT_USER_EXPORT, 1, &x->user_id)) ==
-	    NULL)
+	if (store_user_export(&x->w->db, x->a, x->user_id, &text) != 1)
 		return IAM_E_SERVICE_UNAVAILABLE;
-	extra = dom_parse(PQgetvalue(r, 0, 0));
-	PQclear(r);
-	if (extra == NULL)
+	if ((extra = dom_parse(text)) == NULL)
 		return IAM_E_INTERNAL;
 	json_object_object_add(extra, "user", json_object_get(u));
 	(void)audit(x, "user.export", 1, x->user_id, NULL, "user", x->user_id,
@@ -154,24 +143,25 @@ acct_export(struct actx *x, json_object **doc)
 enum iam_err
 acct_delete(struct actx *x, const char *password)
 {
-	const char	*p[2] = { x->org_id, x->user_id };
-	PGresult	*r;
+	struct user_row	 u;
 	enum iam_err	 e;
-	int		 owner;
+	int		 owner, rc;
 
 	if ((e = check_password(x, password)) != IAM_OK)
 		return e;
 	if ((e = dom_begin(x)) != IAM_OK)
 		return e;
-	if ((e = dom_query(x, STMT_MEMBER_GET, 2, p, &r)) != IAM_OK)
+	if ((rc = store_member_get(&x->w->db, x->a, x->org_id, x->user_id,
+	    &u)) < 0) {
+		e = IAM_E_SERVICE_UNAVAILABLE;
 		goto out;
-	owner = PQntuples(r) == 1 &&
-	    PQgetvalue(r, 0, UCOL_OWNER)[0] == 't';
-	PQclear(r);
+	}
+	owner = rc == 1 && u.owner;
 	/* The last owner may not leave its organisation without one. */
 	if ((owner && (e = dom_not_last_owner(x, x->org_id, x->user_id)) !=
 	    IAM_OK) ||
-	    (e = dom_run(x, STMT_USER_SOFT_DELETE, 1, &x->user_id)) != IAM_OK ||
+	    (e = dom_db(store_user_soft_delete(&x->w->db, x->user_id))) !=
+	    IAM_OK ||
 	    (e = dom_end_all(x, x->user_id, NULL)) != IAM_OK ||
 	    (e = dom_revoke(x, "user", x->user_id)) != IAM_OK)
 		goto out;

@@ -12,6 +12,8 @@
 #include "conf.h"
 #include "crypto.h"
 #include "dom.h"
+#include "store_user.h"
+#include "store_session.h"
 #include "env.h"
 #include "jwt.h"
 #include "log.h"
@@ -41,10 +43,9 @@ dom_start_session(struct actx *x, const char *uid, const char *org,
     const char *email, const char *action, struct tokens *t)
 {
 	const struct config	*c = x->w->cfg;
-	const char		*p[4];
+	const char		*p[2];
 	char			*sid;
 	int64_t			 exp;
-	PGresult		*r;
 	enum iam_err		 e;
 
 	if ((e = dom_begin(x)) != IAM_OK)
@@ -52,19 +53,13 @@ dom_start_session(struct actx *x, const char *uid, const char *org,
 	p[0] = uid;
 	p[1] = x->ip;
 	if (strcmp(action, "auth.login") == 0 &&
-	    (e = dom_run(x, STMT_USER_LOGIN_OK, 2, p)) != IAM_OK)
+	    (e = dom_db(store_login_ok(&x->w->db, p[0], p[1]))) != IAM_OK)
 		goto out;
-	p[0] = uid;
-	p[1] = dom_num(x, c->jwt_refresh_expires_in);
-	p[2] = x->ip;
-	p[3] = x->ua;
-	if ((r = store_exec(&x->w->db, STMT_SESSION_INSERT, 4, p)) == NULL) {
+	if (store_session_insert(&x->w->db, x->a, uid, dom_num(x,
+	    c->jwt_refresh_expires_in), x->ip, x->ua, &sid, &exp) != 1) {
 		e = IAM_E_SERVICE_UNAVAILABLE;
 		goto out;
 	}
-	sid = arena_strdup(x->a, PQgetvalue(r, 0, 0));
-	exp = atoll(PQgetvalue(r, 0, 1));
-	PQclear(r);
 	if ((e = dom_refresh_token(x, uid, sid, NULL, NULL, exp, t, NULL)) !=
 	    IAM_OK)
 		goto out;
@@ -85,20 +80,19 @@ out:
 
 /* The row of a presented refresh token, locked (open transaction). */
 static enum iam_err
-refresh_row(struct actx *x, const char *token, PGresult **r)
+refresh_row(struct actx *x, const char *token, struct refresh_state *st)
 {
-	char		*hash;
-	enum iam_err	 e;
+	char	*hash;
 
 	if ((hash = dom_secret_hash(x, token)) == NULL)
 		return IAM_E_INTERNAL;
-	if ((e = dom_query(x, STMT_REFRESH_LOOKUP, 1, (const char **)&hash,
-	    r)) != IAM_OK)
-		return e;
-	if (PQntuples(*r) == 1)
-		return IAM_OK;
-	PQclear(*r);
-	return IAM_E_INVALID_TOKEN;
+	switch (store_refresh_lookup(&x->w->db, x->a, hash, st)) {
+	case -1:
+		return IAM_E_SERVICE_UNAVAILABLE;
+	case 0:
+		return IAM_E_INVALID_TOKEN;
+	}
+	return IAM_OK;
 }
 
 /* A spent token came back: someone holds a copy.  End the whole family
@@ -106,38 +100,27 @@ refresh_row(struct actx *x, const char *token, PGresult **r)
 static enum iam_err
 reuse_detected(struct actx *x, const char *refresh)
 {
-	const char	*p[2];
-	char		*family, *sid, *uid, *email, *org;
-	PGresult	*r;
-	enum iam_err	 e;
-	json_object	*d;
+	struct refresh_state	 st;
+	enum iam_err		 e;
+	json_object		*d;
 
 	if ((e = dom_begin(x)) != IAM_OK)
 		return e;
-	if ((e = refresh_row(x, refresh, &r)) != IAM_OK)
+	if ((e = refresh_row(x, refresh, &st)) != IAM_OK)
 		goto out;
-	if (PQgetvalue(r, 0, 4)[0] != 't') {	/* revoked meanwhile */
-		PQclear(r);
+	if (!st.spent) {			/* revoked meanwhile */
 		e = IAM_E_INVALID_TOKEN;
 		goto out;
 	}
-	family = arena_strdup(x->a, PQgetvalue(r, 0, 1));
-	sid = arena_strdup(x->a, PQgetvalue(r, 0, 2));
-	uid = arena_strdup(x->a, PQgetvalue(r, 0, 3));
-	email = arena_strdup(x->a, PQgetvalue(r, 0, 11));
-	org = arena_strdup(x->a, PQgetvalue(r, 0, 12));
-	PQclear(r);
-	p[0] = family;
-	if ((e = dom_run(x, STMT_REFRESH_REVOKE_FAMILY, 1, p)) != IAM_OK)
+	if (store_refresh_revoke_family(&x->w->db, st.family) == -1 ||
+	    store_session_revoke(&x->w->db, st.sid, st.uid) == -1) {
+		e = IAM_E_SERVICE_UNAVAILABLE;
 		goto out;
-	p[0] = sid;
-	p[1] = uid;
-	if ((e = dom_run(x, STMT_SESSION_REVOKE, 2, p)) != IAM_OK)
-		goto out;
+	}
 	d = json_object_new_object();
-	json_object_object_add(d, "family", dom_str(family));
-	(void)audit(x, "token.reuse_detected", 0, uid, email, "session", sid,
-	    org, d);
+	json_object_object_add(d, "family", dom_str(st.family));
+	(void)audit(x, "token.reuse_detected", 0, st.uid, st.email, "session",
+	    st.sid, st.org, d);
 	json_object_put(d);
 	metrics_event(EV_TOKEN_REVOKED);
 	log_kv(LOG_WARN, "security.refresh_reuse", "ip", x->ip, LOG_END);
@@ -149,74 +132,58 @@ out:
 }
 
 /*
- * One statement rotates a live token (STMT_REFRESH_ROTATE: lock, new
+ * One statement rotates a live token (store_refresh_rotate: lock, new
  * token, the old one spent, the session seen, the event recorded); only
  * a spent token takes the slow path.
  */
 enum iam_err
 acct_refresh(struct actx *x, const char *refresh, struct tokens *t)
 {
-	const char	*p[4];
-	char		*sid, *uid, *org, *roles, *hash;
-	PGresult	*r;
-	int		 spent, rotated;
+	struct refresh_state	 st;
+	char			*old, *hash;
 
-	if ((p[0] = dom_secret_hash(x, refresh)) == NULL ||
+	if ((old = dom_secret_hash(x, refresh)) == NULL ||
 	    dom_fresh_secret(x, &t->refresh, &hash) == -1)
 		return IAM_E_INTERNAL;
-	p[1] = hash;
-	p[2] = x->ip;
-	p[3] = x->ua;
-	if ((r = store_exec(&x->w->db, STMT_REFRESH_ROTATE, 4, p)) == NULL)
+	switch (store_refresh_rotate(&x->w->db, x->a, old, hash, x->ip, x->ua,
+	    &st)) {
+	case -1:
 		return IAM_E_SERVICE_UNAVAILABLE;
-	if (PQntuples(r) != 1) {
-		PQclear(r);
+	case 0:
 		return IAM_E_INVALID_TOKEN;
 	}
-	spent = PQgetvalue(r, 0, 4)[0] == 't';
-	rotated = PQgetvalue(r, 0, 14)[0] == 't';
-	sid = arena_strdup(x->a, PQgetvalue(r, 0, 2));
-	uid = arena_strdup(x->a, PQgetvalue(r, 0, 3));
-	org = arena_strdup(x->a, PQgetvalue(r, 0, 12));
-	roles = arena_strdup(x->a, PQgetvalue(r, 0, 13));
-	PQclear(r);
-	if (!rotated)
-		return spent ? reuse_detected(x, refresh) :
+	if (!st.rotated)
+		return st.spent ? reuse_detected(x, refresh) :
 		    IAM_E_INVALID_TOKEN;
 	metrics_event(EV_TOKEN_REFRESHED);
-	x->sid = sid;
+	x->sid = st.sid;
 	/* A new pair is the answer; the user is not read again. */
 	t->user = NULL;
-	return dom_access_token(x, uid, org, sid, roles, t);
+	return dom_access_token(x, st.uid, st.org, st.sid, st.roles, t);
 }
 
 /* Ends one session of uid and its refresh tokens (open transaction). */
 static enum iam_err
 end_session(struct actx *x, const char *sid, const char *uid)
 {
-	const char	*p[2] = { sid, uid };
-	enum iam_err	 e;
-
-	if ((e = dom_run(x, STMT_SESSION_REVOKE, 2, p)) != IAM_OK)
-		return e;
-	return dom_run(x, STMT_SESSION_REVOKE_TOKENS, 1, p);
+	return store_session_end(&x->w->db, sid, uid) == -1 ?
+	    IAM_E_SERVICE_UNAVAILABLE : IAM_OK;
 }
 
 enum iam_err
 acct_logout(struct actx *x, const char *refresh)
 {
-	const char	*sid = x->sid, *uid = x->user_id;
-	PGresult	*r;
-	enum iam_err	 e;
+	const char		*sid = x->sid, *uid = x->user_id;
+	struct refresh_state	 st;
+	enum iam_err		 e;
 
 	if ((e = dom_begin(x)) != IAM_OK)
 		return e;
 	if (refresh != NULL) {
-		if ((e = refresh_row(x, refresh, &r)) != IAM_OK)
+		if ((e = refresh_row(x, refresh, &st)) != IAM_OK)
 			goto out;
-		sid = arena_strdup(x->a, PQgetvalue(r, 0, 2));
-		uid = arena_strdup(x->a, PQgetvalue(r, 0, 3));
-		PQclear(r);
+		sid = st.sid;
+		uid = st.uid;
 	}
 	if (sid == NULL || uid == NULL) {
 		e = IAM_E_UNAUTHORIZED;
@@ -238,17 +205,8 @@ out:
 enum iam_err
 dom_end_all(struct actx *x, const char *uid, const char *keep)
 {
-	const char	*p[2] = { uid, keep };
-	enum iam_err	 e;
-
-	if (keep == NULL) {
-		if ((e = dom_run(x, STMT_USER_REVOKE_SESSIONS, 1, p)) != IAM_OK)
-			return e;
-		return dom_run(x, STMT_USER_REVOKE_TOKENS, 1, p);
-	}
-	if ((e = dom_run(x, STMT_USER_REVOKE_OTHER_SESSIONS, 2, p)) != IAM_OK)
-		return e;
-	return dom_run(x, STMT_USER_REVOKE_OTHER_TOKENS, 2, p);
+	return store_sessions_end_user(&x->w->db, uid, keep) == -1 ?
+	    IAM_E_SERVICE_UNAVAILABLE : IAM_OK;
 }
 
 /* Ends the caller's sessions (all, or all but keep), audited as action. */
@@ -278,28 +236,27 @@ acct_logout_all(struct actx *x)
 enum iam_err
 acct_sessions(struct actx *x, json_object **list)
 {
-	PGresult	*r;
-	json_object	*a, *s;
-	int		 i;
+	struct session_row	*rows;
+	json_object		*a, *s;
+	int			 i, n;
 
-	if ((r = store_exec(&x->w->db, STMT_SESSIONS_LIST, 1, &x->user_id)) ==
-	    NULL)
+	if ((n = store_sessions_list(&x->w->db, x->a, x->user_id, &rows)) < 0)
 		return IAM_E_SERVICE_UNAVAILABLE;
 	a = json_object_new_array();
-	for (i = 0; i < PQntuples(r); i++) {
+	for (i = 0; i < n; i++) {
 		s = json_object_new_object();
-		json_object_object_add(s, "id", dom_str(PQgetvalue(r, i, 0)));
-		json_object_object_add(s, "createdAt", dom_str(PQgetvalue(r, i, 1)));
-		json_object_object_add(s, "lastSeenAt",
-		    dom_str(PQgetvalue(r, i, 2)));
-		json_object_object_add(s, "expiresAt", dom_str(PQgetvalue(r, i, 3)));
-		json_object_object_add(s, "ip", dom_str(PQgetvalue(r, i, 4)));
-		json_object_object_add(s, "userAgent", dom_str(PQgetvalue(r, i, 5)));
+		json_object_object_add(s, "id", dom_str(rows[i].id));
+		json_object_object_add(s, "createdAt",
+		    dom_str(rows[i].created));
+		json_object_object_add(s, "lastSeenAt", dom_str(rows[i].seen));
+		json_object_object_add(s, "expiresAt",
+		    dom_str(rows[i].expires));
+		json_object_object_add(s, "ip", dom_str(rows[i].ip));
+		json_object_object_add(s, "userAgent", dom_str(rows[i].ua));
 		json_object_object_add(s, "current", json_object_new_boolean(
-		    x->sid != NULL && strcmp(x->sid, PQgetvalue(r, i, 0)) == 0));
+		    x->sid != NULL && strcmp(x->sid, rows[i].id) == 0));
 		json_object_array_add(a, s);
 	}
-	PQclear(r);
 	*list = a;
 	return IAM_OK;
 }
@@ -307,19 +264,16 @@ acct_sessions(struct actx *x, json_object **list)
 enum iam_err
 acct_end_session(struct actx *x, const char *sid)
 {
-	const char	*p[2] = { sid, x->user_id };
-	PGresult	*r;
 	enum iam_err	 e;
-	int		 found;
 
 	if (!uuid_valid(sid))
 		return IAM_E_NOT_FOUND;
-	if ((r = store_exec(&x->w->db, STMT_SESSION_OF_USER, 2, p)) == NULL)
+	switch (store_session_of_user(&x->w->db, sid, x->user_id)) {
+	case -1:
 		return IAM_E_SERVICE_UNAVAILABLE;
-	found = PQntuples(r) == 1;
-	PQclear(r);
-	if (!found)
+	case 0:
 		return IAM_E_NOT_FOUND;
+	}
 	if ((e = dom_begin(x)) != IAM_OK)
 		return e;
 	if ((e = end_session(x, sid, x->user_id)) == IAM_OK) {

@@ -11,6 +11,7 @@
 #include "conf.h"
 #include "crypto.h"
 #include "dom.h"
+#include "store_session.h"
 #include "env.h"
 #include "jwt.h"
 #include "log.h"
@@ -71,26 +72,16 @@ dom_refresh_token(struct actx *x, const char *user_id, const char *sid,
     const char *family, const char *parent, int64_t expires,
     struct tokens *t, char **new_id)
 {
-	const char	*p[6];
 	char		*hash;
-	PGresult	*r;
 
 	if (dom_fresh_secret(x, &t->refresh, &hash) == -1)
 		return IAM_E_INTERNAL;
-	p[0] = hash;
-	p[1] = family;
-	p[2] = parent;
-	p[3] = sid;
-	p[4] = user_id;
-	p[5] = dom_num(x, expires);
-	if ((r = store_exec(&x->w->db, STMT_REFRESH_INSERT, 6, p)) == NULL)
+	switch (store_refresh_insert(&x->w->db, x->a, hash, family, parent,
+	    sid, user_id, dom_num(x, expires), new_id)) {
+	case -1:
 		return IAM_E_SERVICE_UNAVAILABLE;
-	if (PQntuples(r) != 1) {	/* the session is gone */
-		PQclear(r);
+	case 0:				/* the session is gone */
 		return IAM_E_INVALID_TOKEN;
 	}
-	if (new_id != NULL)
-		*new_id = arena_strdup(x->a, PQgetvalue(r, 0, 0));
-	PQclear(r);
 	return IAM_OK;
 }

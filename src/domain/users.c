@@ -12,6 +12,8 @@
 #include "conf.h"
 #include "crypto.h"
 #include "dom.h"
+#include "store_admin.h"
+#include "store_user.h"
 #include "env.h"
 #include "jwt.h"
 #include "log.h"
@@ -25,78 +27,61 @@ dom_user_insert(struct actx *x, const char *org, const char *email,
     const char *hash, const char *first, const char *last, const char *role,
     char **uid)
 {
-	const char	*p[4];
-	PGresult	*r;
-	enum iam_err	 e;
+	const char	*key;
 
-	p[0] = org;
-	p[1] = email;
-	p[2] = hash;
-	if ((p[3] = dom_email_key(x, email)) == NULL)
+	if ((key = dom_email_key(x, email)) == NULL)
 		return IAM_E_INTERNAL;
-	if (p[3][0] == '\0')
+	if (key[0] == '\0')
 		return dom_field(x, IAM_E_VALIDATION, "email",
 		    "email must be a valid email address");
-	if ((e = dom_query(x, STMT_USER_INSERT, 4, p, &r)) != IAM_OK)
-		return e;
-	if (PQntuples(r) != 1) {
-		PQclear(r);
+	switch (store_user_insert(&x->w->db, x->a, org, email, hash, key,
+	    uid)) {
+	case -1:
+		return IAM_E_SERVICE_UNAVAILABLE;
+	case 0:
 		return dom_field(x, IAM_E_EMAIL_EXISTS, "email",
 		    "An account with this email exists");
 	}
-	*uid = arena_strdup(x->a, PQgetvalue(r, 0, 0));
-	PQclear(r);
-	p[0] = *uid;
-	p[1] = first ? first : "";
-	p[2] = last ? last : "";
-	if ((e = dom_run(x, STMT_PROFILE_INSERT, 3, p)) != IAM_OK)
-		return e;
+	if (store_profile_insert(&x->w->db, *uid, first ? first : "",
+	    last ? last : "") == -1)
+		return IAM_E_SERVICE_UNAVAILABLE;
 	if (role == NULL)
 		return IAM_OK;
-	p[0] = *uid;
-	p[1] = org;
-	p[2] = role;
-	return dom_run(x, STMT_USER_ROLE_ADD_SLUG, 3, p);
+	return dom_db(store_user_role_add_slug(&x->w->db, *uid, org, role));
 }
 
 enum iam_err
 acct_org_policy(struct actx *x, const char *org, struct pwpolicy *pol)
 {
-	PGresult	*r;
-	enum iam_err	 e;
+	struct org_policy	op;
+	int			rc;
 
-	if ((e = dom_query(x, STMT_ORG_POLICY, 1, &org, &r)) != IAM_OK)
-		return e;
-	pwpolicy_from_json(pol, PQntuples(r) == 1 && !PQgetisnull(r, 0, 0) ?
-	    dom_json(x, PQgetvalue(r, 0, 0)) : NULL);
-	if (PQntuples(r) == 1) {
-		pol->org_name = arena_strdup(x->a, PQgetvalue(r, 0, 1));
-		pol->org_slug = arena_strdup(x->a, PQgetvalue(r, 0, 2));
+	if ((rc = store_org_policy(&x->w->db, x->a, org, &op)) < 0)
+		return IAM_E_SERVICE_UNAVAILABLE;
+	pwpolicy_from_json(pol, rc > 0 && op.policy != NULL ?
+	    dom_json(x, op.policy) : NULL);
+	if (rc > 0) {
+		pol->org_name = op.name;
+		pol->org_slug = op.slug;
 	}
-	PQclear(r);
 	return IAM_OK;
 }
 
 enum iam_err
 acct_caller(struct actx *x, struct caller *c)
 {
-	PGresult	*r;
-	enum iam_err	 e;
-	int		 active;
+	struct caller_row	cr;
+	int			rc, active;
 
-	if ((e = dom_query(x, STMT_CALLER, 1, &x->user_id, &r)) != IAM_OK)
-		return e;
-	if (PQntuples(r) != 1 || x->org_id == NULL ||
-	    strcmp(PQgetvalue(r, 0, 3), x->org_id) != 0) {
-		PQclear(r);
+	if ((rc = store_caller(&x->w->db, x->a, x->user_id, &cr)) < 0)
+		return IAM_E_SERVICE_UNAVAILABLE;
+	if (rc == 0 || x->org_id == NULL || strcmp(cr.org, x->org_id) != 0)
 		return IAM_E_INVALID_TOKEN;
-	}
-	active = strcmp(PQgetvalue(r, 0, 0), "active") == 0 &&
-	    strcmp(PQgetvalue(r, 0, 1), "active") == 0;
-	c->system_admin = PQgetvalue(r, 0, 2)[0] == 't';
-	c->email = arena_strdup(x->a, PQgetvalue(r, 0, 4));
-	c->perms = arena_strdup(x->a, PQgetvalue(r, 0, 5));
-	PQclear(r);
+	active = strcmp(cr.status, "active") == 0 &&
+	    strcmp(cr.org_status, "active") == 0;
+	c->system_admin = cr.system_admin;
+	c->email = cr.email;
+	c->perms = cr.perms;
 	return active ? IAM_OK : IAM_E_ACCOUNT_SUSPENDED;
 }
 
@@ -105,24 +90,19 @@ acct_user(struct actx *x, const char *uid, int with_permissions,
     enum iam_err *err)
 {
 	json_object	*u, *o;
-	PGresult	*r;
+	struct user_row	 row;
 	struct buf	 b;
 	size_t		 i;
+	int		 rc;
 
-	if ((r = store_exec(&x->w->db, STMT_USER_GET, 1, &uid)) == NULL) {
-		*err = IAM_E_SERVICE_UNAVAILABLE;
-		return NULL;
-	}
-	if (PQntuples(r) != 1) {
-		PQclear(r);
-		*err = IAM_E_NOT_FOUND;
+	if ((rc = store_user_get(&x->w->db, x->a, uid, &row)) <= 0) {
+		*err = rc < 0 ? IAM_E_SERVICE_UNAVAILABLE : IAM_E_NOT_FOUND;
 		return NULL;
 	}
 	/* The one writer of the shape (lists use it too). */
 	buf_init(&b, x->a);
-	dom_user_text(&b, r, 0);
+	dom_user_text(&b, &row);
 	if (b.oom || (u = dom_parse(b.data)) == NULL) {
-		PQclear(r);
 		*err = IAM_E_INTERNAL;
 		return NULL;
 	}
@@ -130,13 +110,11 @@ acct_user(struct actx *x, const char *uid, int with_permissions,
 		/* Every listed permission the held set covers. */
 		o = json_object_new_array();
 		for (i = 0; i < nperm_list; i++)
-			if (perm_has(PQgetvalue(r, 0, UCOL_PERMS),
-			    perm_list[i].name))
+			if (perm_has(row.perms, perm_list[i].name))
 				json_object_array_add(o, json_object_new_string(
 				    perm_list[i].name));
 		json_object_object_add(u, "permissions", o);
 	}
-	PQclear(r);
 	if (arena_defer(x->a, dom_put, u) == -1) {
 		json_object_put(u);
 		*err = IAM_E_INTERNAL;

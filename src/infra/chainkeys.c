@@ -12,7 +12,36 @@
 #include "crypto.h"
 #include "log.h"
 #include "text.h"
-#include "store.h"
+#include "store_int.h"
+
+/* The chain keys' own statements. */
+enum {
+	CQ_AUDIT_KEYS_LIST,
+	CQ_AUDIT_KEYS_LOCK,
+	CQ_AUDIT_KEY_INSERT,
+	CQ_AUDIT_KEYS_SEALED,
+	CQ_AUDIT_KEY_RESEAL,
+	CQ__MAX
+};
+static const struct stmt_def defs_chainkeys[CQ__MAX] = {
+	/* The chain keys, sealed. */
+	[CQ_AUDIT_KEYS_LIST] = { "audit_keys_list",
+	    "SELECT version, encode(sealed, 'hex') FROM audit_keys"
+	    " ORDER BY version", 0 },
+	[CQ_AUDIT_KEYS_LOCK] = { "audit_keys_lock",
+	    "SELECT pg_advisory_xact_lock(4242005)", 0 },
+	[CQ_AUDIT_KEY_INSERT] = { "audit_key_insert",
+	    "INSERT INTO audit_keys (version, sealed)"
+	    " VALUES ($1::integer, decode($2, 'hex'))", 2 },
+	[CQ_AUDIT_KEYS_SEALED] = { "audit_keys_sealed",
+	    "SELECT version, encode(sealed, 'hex') FROM audit_keys"
+	    " ORDER BY version FOR UPDATE", 0 },
+	[CQ_AUDIT_KEY_RESEAL] = { "audit_key_reseal",
+	    "UPDATE audit_keys SET sealed = decode($2, 'hex')"
+	    " WHERE version = $1::integer", 2 },
+};
+const struct stmt_set store_set_chainkeys = { defs_chainkeys, CQ__MAX,
+    STORE_SERVER | STORE_CTL };
 
 #define SEALED_LEN	(32 + CRYPTO_AEAD_OVERHEAD)
 
@@ -69,7 +98,7 @@ insert(struct store *s, const struct config *cfg, int v)
 	if (crypto_random(key, sizeof(key)) == 0 &&
 	    (p[1] = seal(&a, cfg, v, key)) != NULL) {
 		p[0] = arena_printf(&a, "%d", v);
-		if ((r = store_exec(s, STMT_AUDIT_KEY_INSERT, 2, p)) != NULL) {
+		if ((r = store_run(s, &store_set_chainkeys, CQ_AUDIT_KEY_INSERT, 2, p)) != NULL) {
 			PQclear(r);
 			rc = 0;
 		}
@@ -86,7 +115,7 @@ newest(struct store *s)
 	PGresult	*r;
 	int		 v;
 
-	if ((r = store_exec(s, STMT_AUDIT_KEYS_LIST, 0, NULL)) == NULL)
+	if ((r = store_run(s, &store_set_chainkeys, CQ_AUDIT_KEYS_LIST, 0, NULL)) == NULL)
 		return -1;
 	v = PQntuples(r) > 0 ? atoi(PQgetvalue(r, PQntuples(r) - 1, 0)) : 0;
 	PQclear(r);
@@ -104,7 +133,7 @@ add(struct store *s, const struct config *cfg, int first, int *version)
 
 	if (own && store_begin(s) == -1)
 		return -1;
-	if ((r = store_exec(s, STMT_AUDIT_KEYS_LOCK, 0, NULL)) == NULL)
+	if ((r = store_run(s, &store_set_chainkeys, CQ_AUDIT_KEYS_LOCK, 0, NULL)) == NULL)
 		goto fail;
 	PQclear(r);
 	if ((v = newest(s)) == -1)
@@ -136,12 +165,12 @@ chainkeys_load(struct chainkeys *ck, struct store *s,
 	int		 i, n, v;
 
 	chainkeys_wipe(ck);
-	if ((r = store_exec(s, STMT_AUDIT_KEYS_LIST, 0, NULL)) == NULL)
+	if ((r = store_run(s, &store_set_chainkeys, CQ_AUDIT_KEYS_LIST, 0, NULL)) == NULL)
 		return -1;
 	if (PQntuples(r) == 0 && create) {
 		PQclear(r);
 		if (add(s, cfg, 1, NULL) == -1 ||
-		    (r = store_exec(s, STMT_AUDIT_KEYS_LIST, 0, NULL)) == NULL)
+		    (r = store_run(s, &store_set_chainkeys, CQ_AUDIT_KEYS_LIST, 0, NULL)) == NULL)
 			return -1;
 	}
 	n = PQntuples(r);
@@ -199,7 +228,7 @@ chainkeys_reseal(struct store *s, const struct config *cfg, long *resealed,
 	arena_init(&a, 0);
 	if (store_begin(s) == -1)
 		goto done;
-	if ((r = store_exec(s, STMT_AUDIT_KEYS_SEALED, 0, NULL)) == NULL)
+	if ((r = store_run(s, &store_set_chainkeys, CQ_AUDIT_KEYS_SEALED, 0, NULL)) == NULL)
 		goto out;
 	for (i = 0; i < PQntuples(r); i++) {
 		v = atoi(PQgetvalue(r, i, 0));
@@ -215,7 +244,7 @@ chainkeys_reseal(struct store *s, const struct config *cfg, long *resealed,
 		p[1] = seal(&a, cfg, v, key);
 		crypto_wipe(key, sizeof(key));
 		if (p[1] == NULL ||
-		    (u = store_exec(s, STMT_AUDIT_KEY_RESEAL, 2, p)) == NULL) {
+		    (u = store_run(s, &store_set_chainkeys, CQ_AUDIT_KEY_RESEAL, 2, p)) == NULL) {
 			PQclear(r);
 			goto out;
 		}

@@ -11,7 +11,52 @@
 #include "keys.h"
 #include "log.h"
 #include "text.h"
-#include "store.h"
+#include "store_int.h"
+
+/* The signing keys' own statements. */
+enum {
+	KQ_KEYS_LOCK,
+	KQ_KEYS_LIST,
+	KQ_KEYS_INSERT,
+	KQ_KEYS_RETIRE_CURRENT,
+	KQ_KEYS_REVOKE_ALL,
+	KQ_KEYS_SEALED,
+	KQ_KEYS_RESEAL,
+	KQ_NOTIFY_TOKENS,
+	KQ__MAX
+};
+static const struct stmt_def defs_keys[KQ__MAX] = {
+	[KQ_KEYS_LOCK] = { "keys_lock",
+	    "SELECT pg_advisory_xact_lock(4242002)", 0 },
+	[KQ_KEYS_LIST] = { "keys_list",
+	    "SELECT kid, public_key, private_key_enc,"
+	    " extract(epoch FROM activates_at)::bigint,"
+	    " extract(epoch FROM retires_at)::bigint,"
+	    " extract(epoch FROM expires_at)::bigint"
+	    " FROM signing_keys WHERE revoked_at IS NULL AND expires_at > now()"
+	    " ORDER BY activates_at", 0 },
+	[KQ_KEYS_INSERT] = { "keys_insert",
+	    "INSERT INTO signing_keys (kid, alg, public_key, private_key_enc,"
+	    " activates_at, retires_at, expires_at)"
+	    " VALUES ($1, 'EdDSA', $2, $3, to_timestamp($4), to_timestamp($5),"
+	    " to_timestamp($6))", 6 },
+	[KQ_KEYS_RETIRE_CURRENT] = { "keys_retire_current",
+	    "UPDATE signing_keys SET retires_at = now(),"
+	    " expires_at = now() + $1 * interval '1 second'"
+	    " WHERE revoked_at IS NULL AND retires_at > now()", 1 },
+	[KQ_KEYS_REVOKE_ALL] = { "keys_revoke_all",
+	    "UPDATE signing_keys SET revoked_at = now()"
+	    " WHERE revoked_at IS NULL", 0 },
+	[KQ_KEYS_SEALED] = { "keys_sealed",
+	    "SELECT kid, private_key_enc FROM signing_keys ORDER BY kid"
+	    " FOR UPDATE", 0 },
+	[KQ_KEYS_RESEAL] = { "keys_reseal",
+	    "UPDATE signing_keys SET private_key_enc = $2 WHERE kid = $1", 2 },
+	[KQ_NOTIFY_TOKENS] = { "notify_tokens",
+	    "SELECT pg_notify('iam_tokens', '')", 0 },
+};
+const struct stmt_set store_set_keys = { defs_keys, KQ__MAX,
+    STORE_SERVER | STORE_CTL };
 
 #define SKEW	30
 
@@ -89,7 +134,7 @@ create(struct store *s, const struct config *cfg, time_t act, time_t ret)
 	p[5] = t3;
 	if (p[1] == NULL || p[2] == NULL)
 		goto out;
-	if ((r = store_exec(s, STMT_KEYS_INSERT, 6, p)) == NULL)
+	if ((r = store_run(s, &store_set_keys, KQ_KEYS_INSERT, 6, p)) == NULL)
 		goto out;
 	PQclear(r);
 	log_kv(LOG_INFO, "keys.created", "kid", kid, LOG_END);
@@ -108,7 +153,7 @@ begin_locked(struct store *s)
 
 	if (store_begin(s) == -1)
 		return -1;
-	if ((r = store_exec(s, STMT_KEYS_LOCK, 0, NULL)) == NULL) {
+	if ((r = store_run(s, &store_set_keys, KQ_KEYS_LOCK, 0, NULL)) == NULL) {
 		store_rollback(s);
 		return -1;
 	}
@@ -128,7 +173,7 @@ ensure(struct store *s, const struct config *cfg, time_t now)
 
 	if (begin_locked(s) == -1)
 		return -1;
-	if ((r = store_exec(s, STMT_KEYS_LIST, 0, NULL)) == NULL)
+	if ((r = store_run(s, &store_set_keys, KQ_KEYS_LIST, 0, NULL)) == NULL)
 		goto out;
 	for (i = 0; i < PQntuples(r); i++) {
 		act = atoll(PQgetvalue(r, i, 3));
@@ -202,7 +247,7 @@ load(struct keyring *kr, struct store *s, const struct config *cfg)
 	long		 sl;
 	int		 i, rows;
 
-	if ((r = store_exec(s, STMT_KEYS_LIST, 0, NULL)) == NULL)
+	if ((r = store_run(s, &store_set_keys, KQ_KEYS_LIST, 0, NULL)) == NULL)
 		return -1;
 	memset(&next, 0, sizeof(next));
 	rows = PQntuples(r);
@@ -295,7 +340,7 @@ keys_rotate(struct store *s, const struct config *cfg, time_t now)
 	    (long long)(cfg->jwt_expires_in + SKEW));
 	if (begin_locked(s) == -1)
 		return -1;
-	if ((r = store_exec(s, STMT_KEYS_RETIRE_CURRENT, 1, p)) == NULL)
+	if ((r = store_run(s, &store_set_keys, KQ_KEYS_RETIRE_CURRENT, 1, p)) == NULL)
 		goto out;
 	PQclear(r);
 	if (create(s, cfg, now, now + (time_t)cfg->jwks_rotate_days * 86400)
@@ -317,14 +362,14 @@ keys_withdraw(struct store *s, const struct config *cfg, time_t now,
 
 	if (begin_locked(s) == -1)
 		return -1;
-	if ((r = store_exec(s, STMT_KEYS_REVOKE_ALL, 0, NULL)) == NULL)
+	if ((r = store_run(s, &store_set_keys, KQ_KEYS_REVOKE_ALL, 0, NULL)) == NULL)
 		goto out;
 	*withdrawn = atol(PQcmdTuples(r));
 	PQclear(r);
 	if (create(s, cfg, now, now + (time_t)cfg->jwks_rotate_days * 86400)
 	    == -1)
 		goto out;
-	if ((r = store_exec(s, STMT_NOTIFY_TOKENS, 0, NULL)) == NULL)
+	if ((r = store_run(s, &store_set_keys, KQ_NOTIFY_TOKENS, 0, NULL)) == NULL)
 		goto out;
 	PQclear(r);
 	rc = store_commit(s);
@@ -349,7 +394,7 @@ keys_reseal(struct store *s, const struct config *cfg, long *resealed,
 	arena_init(&a, 0);
 	if (store_begin(s) == -1)
 		goto done;
-	if ((r = store_exec(s, STMT_KEYS_SEALED, 0, NULL)) == NULL)
+	if ((r = store_run(s, &store_set_keys, KQ_KEYS_SEALED, 0, NULL)) == NULL)
 		goto out;
 	for (i = 0; i < PQntuples(r); i++) {
 		kid = PQgetvalue(r, i, 0);
@@ -374,7 +419,7 @@ keys_reseal(struct store *s, const struct config *cfg, long *resealed,
 		p[0] = kid;
 		p[1] = arena_printf(&a, "\\x%s", hex_encode(&a, out,
 		    sizeof(out)));
-		if ((u = store_exec(s, STMT_KEYS_RESEAL, 2, p)) == NULL) {
+		if ((u = store_run(s, &store_set_keys, KQ_KEYS_RESEAL, 2, p)) == NULL) {
 			PQclear(r);
 			goto out;
 		}

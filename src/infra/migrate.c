@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libpq-fe.h>
+
 #include "migrate.h"
 
 #define LOCK_KEY	"4242001"
@@ -362,4 +364,24 @@ out:
 	free(sql);
 	free(user);
 	return rc;
+}
+
+PGconn *
+migrate_connect(const char *url, FILE *err)
+{
+	PGconn	*c = PQconnectdb(url);
+
+	if (c == NULL || PQstatus(c) != CONNECTION_OK) {
+		fprintf(err, "iamctl: database: %s", c ? PQerrorMessage(c) :
+		    "out of memory\n");
+		PQfinish(c);
+		return NULL;
+	}
+	return c;
+}
+
+void
+migrate_disconnect(PGconn *c)
+{
+	PQfinish(c);
 }

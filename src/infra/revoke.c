@@ -9,7 +9,34 @@
 
 #include "keys.h"
 #include "revoke.h"
-#include "store.h"
+#include "store_int.h"
+
+/* The revocation list's own statements. */
+enum {
+	RQ_REVOCATIONS_LIST,
+	RQ_REVOCATION_INSERT,
+	RQ__MAX
+};
+static const struct stmt_def defs_revoke[RQ__MAX] = {
+	[RQ_REVOCATIONS_LIST] = { "revocations_list",
+	    "SELECT scope, coalesce(subject::text, ''),"
+	    " extract(epoch FROM cutoff)::bigint FROM token_revocations"
+	    " WHERE cutoff > now() - $1 * interval '1 second'"
+	    " ORDER BY scope = 'all' DESC, cutoff DESC LIMIT 65536", 1 },
+	/*
+	 * The cutoff is the next whole second: tokens (iat in seconds)
+	 * issued before it are void.  The caller waits for it to pass
+	 * before answering, so a token issued after the answer is good.
+	 */
+	[RQ_REVOCATION_INSERT] = { "revocation_insert",
+	    "WITH r AS (INSERT INTO token_revocations (scope, subject, cutoff)"
+	    " VALUES ($1, $2, date_trunc('second', clock_timestamp())"
+	    " + interval '1 second') RETURNING cutoff)"
+	    " SELECT extract(epoch FROM cutoff)::bigint,"
+	    " pg_notify('iam_tokens', '') FROM r", 2 },
+};
+const struct stmt_set store_set_revoke = { defs_revoke, RQ__MAX,
+    STORE_SERVER | STORE_CTL };
 
 /* At most this many revocations are held; beyond, fail closed (floor). */
 #define REVOKE_MAX	65536
@@ -38,7 +65,7 @@ revoke_refresh(struct revocations *rv, struct store *s, int64_t maxage,
 	if (!force && rv->loaded != 0 && now - rv->loaded < KEYS_RELOAD_SEC)
 		return 0;
 	snprintf(age, sizeof(age), "%lld", (long long)maxage);
-	if ((r = store_exec(s, STMT_REVOCATIONS_LIST, 1, p)) == NULL)
+	if ((r = store_run(s, &store_set_revoke, RQ_REVOCATIONS_LIST, 1, p)) == NULL)
 		return -1;
 	n = PQntuples(r);
 	if (n > 0 && (v = calloc((size_t)n, sizeof(*v))) == NULL) {
@@ -113,4 +140,19 @@ revoke_free(struct revocations *rv)
 {
 	free(rv->v);
 	memset(rv, 0, sizeof(*rv));
+}
+
+int
+revoke_record(struct store *s, const char *scope, const char *subject,
+    int64_t *cutoff)
+{
+	const char	*p[2] = { scope, subject };
+	PGresult	*r;
+
+	if ((r = store_run(s, &store_set_revoke, RQ_REVOCATION_INSERT, 2, p)) ==
+	    NULL)
+		return -1;
+	*cutoff = PQntuples(r) == 1 ? store_int(r, 0, 0) : 0;
+	PQclear(r);
+	return 0;
 }

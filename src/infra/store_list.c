@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "arena.h"
-#include "store.h"
+#include "store_int.h"
 
 #define MAXP	12
 
@@ -72,7 +72,7 @@ static const char *const user_order[US__MAX] = {
 	[US_STATUS_DESC] = "u.status DESC, u.id DESC",
 };
 
-PGresult *
+static PGresult *
 store_users(struct store *s, const struct user_filter *f, int count)
 {
 	struct q	 q;
@@ -107,7 +107,44 @@ store_users(struct store *s, const struct user_filter *f, int count)
 	return store_exec_text(s, q.sql, q.n, q.p);
 }
 
-PGresult *
+int
+store_user_ids(struct store *s, struct arena *a, const struct user_filter *f,
+    char **ids)
+{
+	PGresult	*r;
+	struct buf	 b;
+	int		 j, n;
+
+	if ((r = store_users(s, f, 0)) == NULL)
+		return -1;
+	/* ids as an array literal (UUIDs need no quoting) */
+	buf_init(&b, a);
+	buf_putc(&b, '{');
+	n = PQntuples(r);
+	for (j = 0; j < n; j++)
+		buf_printf(&b, "%s%s", j ? "," : "", PQgetvalue(r, j, 0));
+	buf_putc(&b, '}');
+	PQclear(r);
+	if (b.oom)
+		return -1;
+	*ids = b.data;
+	return n;
+}
+
+int
+store_users_count(struct store *s, const struct user_filter *f,
+    int64_t *total)
+{
+	PGresult	*r;
+
+	if ((r = store_users(s, f, 1)) == NULL)
+		return -1;
+	*total = store_int(r, 0, 0);
+	PQclear(r);
+	return 0;
+}
+
+static PGresult *
 store_audit(struct store *s, const struct audit_filter *f, int count)
 {
 	struct q	q;
@@ -172,4 +209,46 @@ store_audit(struct store *s, const struct audit_filter *f, int count)
 			return NULL;
 	}
 	return store_exec_text(s, q.sql, q.n, q.p);
+}
+
+int
+store_audit_page(struct store *s, struct arena *a,
+    const struct audit_filter *f, char **items, int64_t *total, int *more)
+{
+	PGresult	*r;
+	struct buf	 b;
+	int		 i, n;
+
+	if ((r = store_audit(s, f, 0)) == NULL)
+		return -1;
+	n = PQntuples(r);
+	buf_init(&b, a);
+	buf_putc(&b, '[');
+	for (i = 0; i < n; i++) {
+		if (i)
+			buf_putc(&b, ',');
+		buf_add(&b, PQgetvalue(r, i, 0), (size_t)PQgetlength(r, i, 0));
+	}
+	buf_putc(&b, ']');
+	*more = n == 0 || PQgetisnull(r, 0, 1);
+	if (!*more)
+		*total = store_int(r, 0, 1);
+	PQclear(r);
+	if (b.oom)
+		return -1;
+	*items = b.data;
+	return n;
+}
+
+int
+store_audit_count(struct store *s, const struct audit_filter *f,
+    int64_t *total)
+{
+	PGresult	*r;
+
+	if ((r = store_audit(s, f, 1)) == NULL)
+		return -1;
+	*total = store_int(r, 0, 0);
+	PQclear(r);
+	return 0;
 }

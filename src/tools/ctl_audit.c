@@ -12,6 +12,7 @@
 #include "chainkeys.h"
 #include "ctl.h"
 #include "dom.h"
+#include "store_audit.h"
 #include "export.h"
 #include "log.h"
 #include "text.h"
@@ -23,9 +24,9 @@ verify_all(struct op *o)
 {
 	struct chain_report	 rep;
 	struct chainkeys	 ck;
-	PGresult		*r;
+	const char		**ids;
 	enum iam_err		 e;
-	int			 i, bad = 0;
+	int			 i, n, bad = 0;
 
 	memset(&ck, 0, sizeof(ck));
 	if (chain_link_all(&o->w.db, &o->cfg, &ck) == -1) {
@@ -33,25 +34,21 @@ verify_all(struct op *o)
 		return fail(o, IAM_E_SERVICE_UNAVAILABLE);
 	}
 	chainkeys_wipe(&ck);
-	if ((r = store_exec(&o->w.db, STMT_AUDIT_CHAINS, 0, NULL)) == NULL)
+	if ((n = store_audit_chains(&o->w.db, o->x.a, &ids)) < 0)
 		return fail(o, IAM_E_SERVICE_UNAVAILABLE);
-	for (i = 0; i < PQntuples(r); i++) {
-		if ((e = auditq_verify_chain(&o->x, PQgetvalue(r, i, 0),
-		    &rep)) != IAM_OK) {
-			PQclear(r);
+	for (i = 0; i < n; i++) {
+		if ((e = auditq_verify_chain(&o->x, ids[i], &rep)) != IAM_OK)
 			return fail(o, e);
-		}
 		if (rep.broken) {
 			bad = 1;
 			printf("%s broken checked=%lld firstBrokenId=%s (%s)\n",
-			    PQgetvalue(r, i, 0), (long long)rep.checked,
-			    rep.first_broken, rep.why);
+			    ids[i], (long long)rep.checked, rep.first_broken,
+			    rep.why);
 		} else
-			printf("%s valid checked=%lld\n", PQgetvalue(r, i, 0),
+			printf("%s valid checked=%lld\n", ids[i],
 			    (long long)rep.checked);
 	}
-	printf("%d chains, %s\n", PQntuples(r), bad ? "broken" : "valid");
-	PQclear(r);
+	printf("%d chains, %s\n", n, bad ? "broken" : "valid");
 	return bad;
 }
 

@@ -12,6 +12,7 @@
 #include "export.h"
 #include "log.h"
 #include "store.h"
+#include "store_audit.h"
 
 #define MAX_BACKOFF_MS	60000
 
@@ -61,47 +62,24 @@ static int
 batch(struct store *s, const struct config *cfg, CURL *c,
     struct curl_slist *h, long *shipped)
 {
-	struct arena	 a;
-	struct buf	 b;
-	char		 lim[24], last[32];
-	const char	*p[2];
-	PGresult	*r;
-	int		 i, n, rc = -1;
+	struct arena		 a;
+	struct audit_export	 ev;
+	char			 lim[24], last[32];
+	int			 n, rc = -1;
 
-	if ((r = store_exec(s, STMT_AUDIT_EXPORT_CURSOR, 0, NULL)) == NULL)
+	if (store_audit_export_cursor(s, last, sizeof(last)) == -1)
 		return -1;
-	snprintf(last, sizeof(last), "%s", PQntuples(r) == 1 ?
-	    PQgetvalue(r, 0, 0) : "0");
-	PQclear(r);
 	snprintf(lim, sizeof(lim), "%lld",
 	    (long long)cfg->log_remote_batch_size);
-	p[0] = last;
-	p[1] = lim;
-	if ((r = store_exec(s, STMT_AUDIT_EXPORT_BATCH, 2, p)) == NULL)
-		return -1;
-	if ((n = PQntuples(r)) == 0) {
-		PQclear(r);
-		return 0;
-	}
 	arena_init(&a, 0);
-	buf_init(&b, &a);
-	buf_puts(&b, "{\"events\":[");
-	for (i = 0; i < n; i++) {
-		if (i)
-			buf_putc(&b, ',');
-		buf_puts(&b, PQgetvalue(r, i, 1));
+	if ((n = store_audit_export_batch(s, &a, last, lim, &ev)) <= 0) {
+		arena_free(&a);
+		return n;
 	}
-	buf_puts(&b, "]}");
-	snprintf(last, sizeof(last), "%s", PQgetvalue(r, n - 1, 0));
-	PQclear(r);
-	if (!b.oom && post(c, cfg, h, b.data, b.len) == 0) {
-		p[0] = last;
-		if ((r = store_exec(s, STMT_AUDIT_EXPORT_ADVANCE, 1, p)) !=
-		    NULL) {
-			PQclear(r);
-			*shipped += n;
-			rc = 1;
-		}
+	if (post(c, cfg, h, ev.body, ev.len) == 0 &&
+	    store_audit_export_advance(s, ev.last) == 0) {
+		*shipped += n;
+		rc = 1;
 	}
 	arena_free(&a);
 	return rc;

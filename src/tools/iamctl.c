@@ -4,7 +4,6 @@
  * without flags) and exits 0 on success, 1 on failure, 2 on misuse.
  */
 #include <libgen.h>
-#include <libpq-fe.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +17,7 @@
 #include "ctl.h"
 #include "conf.h"
 #include "dom.h"
+#include "store_user.h"
 #include "export.h"
 #include "keys.h"
 #include "log.h"
@@ -124,7 +124,7 @@ static int
 cmd_migrate(int argc, char *argv[])
 {
 	struct config	 cfg;
-	PGconn		*c;
+	struct pg_conn	*c;
 	char		 dir[PATH_MAX];
 	int64_t		 n = 0;
 	int		 rc = 1, owner;
@@ -149,11 +149,8 @@ cmd_migrate(int argc, char *argv[])
 	/* The owner migrates, and grants the runtime role what it needs. */
 	owner = cfg.database_owner_url != NULL &&
 	    cfg.database_owner_url[0] != '\0';
-	c = PQconnectdb(owner ? cfg.database_owner_url : cfg.database_url);
-	if (c == NULL || PQstatus(c) != CONNECTION_OK) {
-		fprintf(stderr, "iamctl: database: %s", c ? PQerrorMessage(c) :
-		    "out of memory\n");
-		PQfinish(c);
+	if ((c = migrate_connect(owner ? cfg.database_owner_url :
+	    cfg.database_url, stderr)) == NULL) {
 		conf_free(&cfg);
 		return 1;
 	}
@@ -169,7 +166,7 @@ cmd_migrate(int argc, char *argv[])
 		rc = migrate_status(c, dir, stdout);
 		rc = rc < 0 ? 1 : rc > 0 ? 3 : 0;
 	}
-	PQfinish(c);
+	migrate_disconnect(c);
 	conf_free(&cfg);
 	return rc;
 }
@@ -480,22 +477,31 @@ cmd_org(int argc, char *argv[])
 static int
 find_user(struct op *o, const char *who, const char **uid, const char **org)
 {
-	PGresult	*r;
-	int		 byid = uuid_valid(who);
+	struct user_row		 u;
+	struct user_brief	 b;
+	const char		*key;
+	int			 rc;
 
-	if ((r = store_exec(&o->w.db, byid ? STMT_USER_GET :
-	    STMT_USER_FOR_EMAIL, 1, &who)) == NULL) {
+	if (uuid_valid(who)) {
+		rc = store_user_get(&o->w.db, o->x.a, who, &u);
+		*uid = u.id;
+		*org = u.org_id;
+	} else {
+		/* An address finds its account by its canonical key. */
+		if ((key = dom_email_key(&o->x, who)) == NULL)
+			return 1;
+		rc = store_user_for_email(&o->w.db, o->x.a, key, &b);
+		*uid = b.id;
+		*org = b.org;
+	}
+	if (rc < 0) {
 		fprintf(stderr, "iamctl: database unavailable\n");
 		return 1;
 	}
-	if (PQntuples(r) != 1) {
-		PQclear(r);
+	if (rc == 0) {
 		fprintf(stderr, "iamctl: no such user\n");
 		return 4;
 	}
-	*uid = arena_strdup(o->x.a, PQgetvalue(r, 0, 0));
-	*org = arena_strdup(o->x.a, PQgetvalue(r, 0, 4));
-	PQclear(r);
 	return 0;
 }
 
@@ -511,7 +517,7 @@ cmd_user(int argc, char *argv[])
 	struct member_patch	 patch;
 	json_object		*out = NULL;
 	enum iam_err		 e = IAM_OK;
-	PGresult		*r;
+	struct org_brief	 ob;
 	int64_t			 lim = 50;
 	int			 rc;
 
@@ -536,14 +542,12 @@ cmd_user(int argc, char *argv[])
 			return 1;
 		o.x.org_id = opt(argc, argv, "--org", NULL);
 		if (o.x.org_id == NULL) {
-			if ((r = store_exec(&o.w.db, STMT_ORG_DEFAULT, 1, p)) ==
-			    NULL || PQntuples(r) != 1) {
-				PQclear(r);
+			if (store_org_default(&o.w.db, o.x.a, p[0], &ob) !=
+			    1) {
 				op_close(&o);
 				return 1;
 			}
-			o.x.org_id = arena_strdup(o.x.a, PQgetvalue(r, 0, 0));
-			PQclear(r);
+			o.x.org_id = ob.id;
 		}
 		memset(&q, 0, sizeof(q));
 		q.search = opt(argc, argv, "--search", NULL);

@@ -32,6 +32,7 @@
 #include "sandbox.h"
 #include "text.h"
 #include "store.h"
+#include "store_outbox.h"
 
 #define MAX_ATTEMPTS	10
 #define BACKOFF_BASE	5	/* seconds, doubled per attempt */
@@ -214,58 +215,45 @@ deliver_smtp(const struct config *c, const char *to, const char *msg,
 static int
 step(struct store *s, const struct config *c, struct arena *a)
 {
-	PGresult	*r;
-	char		*id, *to, *subject, *body, *msg;
-	char		 err[512] = "", delay[24], max[8];
-	const char	*p[4];
-	int		 attempts, ok;
+	struct outbox_msg m;
+	const char	*id;
+	char		*msg;
+	char		 err[512] = "", delay[24];
+	int		 ok, rc;
 	long		 wait;
 
 	if (store_begin(s) == -1)
 		return -1;
-	if ((r = store_exec(s, STMT_OUTBOX_CLAIM, 0, NULL)) == NULL) {
+	if ((rc = store_outbox_claim(s, a, &m)) <= 0) {
+		if (rc == 0)
+			return store_commit(s) == 0 ? 0 : -1;
 		store_rollback(s);
 		return -1;
 	}
-	if (PQntuples(r) == 0) {
-		PQclear(r);
-		return store_commit(s) == 0 ? 0 : -1;
-	}
-	id = arena_strdup(a, PQgetvalue(r, 0, 0));
-	to = arena_strdup(a, PQgetvalue(r, 0, 1));
-	subject = arena_strdup(a, PQgetvalue(r, 0, 2));
-	body = arena_strdup(a, PQgetvalue(r, 0, 3));
-	attempts = atoi(PQgetvalue(r, 0, 4));
-	PQclear(r);
-	if ((msg = compose(a, c, id, to, subject, body)) == NULL) {
+	id = m.id;
+	if ((msg = compose(a, c, id, m.to, m.subject, m.body)) == NULL) {
 		snprintf(err, sizeof(err), "out of memory");
 		ok = -1;
 	} else if (c->mail_transport == MAIL_FILE)
 		ok = deliver_file(c, id, msg, err, sizeof(err));
 	else
-		ok = deliver_smtp(c, to, msg, err, sizeof(err));
-	p[0] = id;
+		ok = deliver_smtp(c, m.to, msg, err, sizeof(err));
 	if (ok == 0) {
-		r = store_exec(s, STMT_OUTBOX_SENT, 1, p);
+		rc = store_outbox_sent(s, id);
 		log_kv(LOG_INFO, "mail.sent", "id", id, LOG_END);
 	} else {
-		wait = BACKOFF_BASE << (attempts < 10 ? attempts : 10);
+		wait = BACKOFF_BASE << (m.attempts < 10 ? m.attempts : 10);
 		if (wait > BACKOFF_MAX)
 			wait = BACKOFF_MAX;
 		snprintf(delay, sizeof(delay), "%ld", wait);
-		snprintf(max, sizeof(max), "%d", MAX_ATTEMPTS);
-		p[1] = delay;
-		p[2] = err;
-		p[3] = max;
-		r = store_exec(s, STMT_OUTBOX_RETRY, 4, p);
+		rc = store_outbox_retry(s, id, wait, err, MAX_ATTEMPTS);
 		log_kv(LOG_WARN, "mail.retry", "id", id, "error", err,
 		    "inSeconds", delay, LOG_END);
 	}
-	if (r == NULL) {
+	if (rc == -1) {
 		store_rollback(s);
 		return -1;
 	}
-	PQclear(r);
 	return store_commit(s) == 0 ? 1 : -1;
 }
 
@@ -302,6 +290,7 @@ main(int argc, char *argv[])
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	log_init(cfg.log_level, "mailer");
 	store_init(&s, &cfg);
+	store_use(&s, STORE_MAILER);
 	smtp_resolve(&cfg);
 	arena_init(&a, 0);
 	{

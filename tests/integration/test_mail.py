@@ -148,3 +148,30 @@ def test_the_audit_log_is_a_chain():
     for secret in [PASSWORD, "wrong password here", refresh]:
         assert psql_value("SELECT count(*) FROM audit_log WHERE strpos("
                           "audit_log::text, '%s') > 0" % secret) == "0"
+
+
+def test_the_mailer_prepares_only_its_own_statements():
+    """iam-mailer connects with the outbox's statements and the
+    connection's own (begin, commit, ...), not the server's: each program
+    prepares only the statement sets it uses."""
+    import json
+
+    def counts(path, component):
+        seen = []
+        with open(os.path.join(STACK, "log", path)) as f:
+            for line in f:
+                if '"event":"db.connected"' not in line:
+                    continue
+                ev = json.loads(line)
+                if ev.get("component") == component and \
+                        "statements" in ev:
+                    seen.append(int(ev["statements"]))
+        return seen
+
+    mailer = counts("mailer.log", "mailer")
+    workers = counts("iam.log", "worker")
+    assert mailer and workers, (mailer, workers)
+    # begin, commit, rollback, ping, instance, and claim, sent, retry.
+    assert set(mailer) == {8}, mailer
+    # The server's sets: every area's but the mailer's.
+    assert min(workers) > 100, workers
