@@ -4,6 +4,10 @@
  * fragments of the subsystems that talk to other processes come from
  * their own files (store.c, ratelimit.c, mailer.c).
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE		/* REG_RAX in ucontext.h, whatever CFLAGS say */
+#endif
+
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
