@@ -542,10 +542,17 @@ def _reload_and_wait():
     serves (bounded)."""
     old = set(worker_pids())
     n = len(old)
+    cursor = log_cursor()
     os.kill(master_pid(), signal.SIGHUP)
     assert wait_for(lambda: len(worker_pids()) == n and
                     old.isdisjoint(worker_pids()), timeout=20), \
         "the workers were not replaced after SIGHUP"
+    # Forked is not serving yet (connecting, preparing, the sandbox):
+    # each new worker says worker.start just before it accepts.
+    assert wait_for(lambda: all(
+        '"pid":%d,"component":"worker","event":"worker.start"' % p
+        in log_since(cursor) for p in worker_pids()), timeout=20), \
+        "the new workers never started serving"
     assert wait_for(lambda: request("GET", "/health").status == 200)
 
 
