@@ -159,6 +159,20 @@ int64_t	 store_int(PGresult *, int row, int c);
 int	 store_bool(PGresult *, int row, int c);
 
 /*
+ * Whole results, each taking r (NULL: the statement failed, -1) and
+ * clearing it: any rows (1/0), one row's first column (1, 0 no row),
+ * every row's first column (JSON text each) as one JSON array text (how
+ * many), a count(*) into *n (0), the rows a command touched.
+ * store_json_array is the same for column c and leaves r to the caller.
+ */
+int	 store_any(PGresult *);
+int	 store_one_str(struct arena *, PGresult *, char **out);
+int	 store_docs(struct arena *, PGresult *, char **out);
+int	 store_json_array(struct arena *, PGresult *, int c, char **out);
+int	 store_count(PGresult *, int64_t *n);
+int64_t	 store_affected(PGresult *);
+
+/*
  * Columns of the statements that answer users (user_get, member_get,
  * users_docs, users_search()): 0-14 the sanitised user (USER_COLS, read
  * by store_user_row), then these.

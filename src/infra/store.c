@@ -336,6 +336,85 @@ store_int(PGresult *r, int row, int c)
 }
 
 int
+store_any(PGresult *r)
+{
+	int	rc;
+
+	if (r == NULL)
+		return -1;
+	rc = PQntuples(r) > 0;
+	PQclear(r);
+	return rc;
+}
+
+int
+store_one_str(struct arena *a, PGresult *r, char **out)
+{
+	int	rc = 0;
+
+	if (r == NULL)
+		return -1;
+	if (PQntuples(r) == 1)
+		rc = (*out = store_str(a, r, 0, 0)) != NULL ? 1 : -1;
+	PQclear(r);
+	return rc;
+}
+
+int
+store_json_array(struct arena *a, PGresult *r, int c, char **out)
+{
+	struct buf	b;
+	int		i, n = PQntuples(r);
+
+	buf_init(&b, a);
+	buf_putc(&b, '[');
+	for (i = 0; i < n; i++) {
+		if (i)
+			buf_putc(&b, ',');
+		buf_add(&b, PQgetvalue(r, i, c), (size_t)PQgetlength(r, i, c));
+	}
+	buf_putc(&b, ']');
+	if (b.oom)
+		return -1;
+	*out = b.data;
+	return n;
+}
+
+int
+store_docs(struct arena *a, PGresult *r, char **out)
+{
+	int	n;
+
+	if (r == NULL)
+		return -1;
+	n = store_json_array(a, r, 0, out);
+	PQclear(r);
+	return n;
+}
+
+int
+store_count(PGresult *r, int64_t *n)
+{
+	if (r == NULL)
+		return -1;
+	*n = PQntuples(r) == 1 ? store_int(r, 0, 0) : 0;
+	PQclear(r);
+	return 0;
+}
+
+int64_t
+store_affected(PGresult *r)
+{
+	int64_t	n;
+
+	if (r == NULL)
+		return -1;
+	n = strtoll(PQcmdTuples(r), NULL, 10);
+	PQclear(r);
+	return n;
+}
+
+int
 store_bool(PGresult *r, int row, int c)
 {
 	return !PQgetisnull(r, row, c) && PQgetvalue(r, row, c)[0] == 't';

@@ -174,69 +174,6 @@ run(struct store *s, int i, int n, const char *const *p)
 	return store_do(s, &store_set_admin, i, n, p);
 }
 
-/* 1 if r has rows, 0 if none; r cleared. */
-static int
-any(PGresult *r)
-{
-	int	rc;
-
-	if (r == NULL)
-		return -1;
-	rc = PQntuples(r) > 0;
-	PQclear(r);
-	return rc;
-}
-
-/* Column 0 of one row into *out: 1, 0 no row, -1. */
-static int
-one_text(struct arena *a, PGresult *r, char **out)
-{
-	int	rc = 0;
-
-	if (r == NULL)
-		return -1;
-	if (PQntuples(r) == 1)
-		rc = (*out = store_str(a, r, 0, 0)) != NULL ? 1 : -1;
-	PQclear(r);
-	return rc;
-}
-
-/* Column 0 of every row, one JSON document each, as a JSON array. */
-static int
-docs(struct arena *a, PGresult *r, char **out)
-{
-	struct buf	b;
-	int		i, n;
-
-	if (r == NULL)
-		return -1;
-	n = PQntuples(r);
-	buf_init(&b, a);
-	buf_putc(&b, '[');
-	for (i = 0; i < n; i++) {
-		if (i)
-			buf_putc(&b, ',');
-		buf_add(&b, PQgetvalue(r, i, 0), (size_t)PQgetlength(r, i, 0));
-	}
-	buf_putc(&b, ']');
-	PQclear(r);
-	if (b.oom)
-		return -1;
-	*out = b.data;
-	return n;
-}
-
-/* A count(*) into *n: 0 or -1. */
-static int
-count(PGresult *r, int64_t *n)
-{
-	if (r == NULL)
-		return -1;
-	*n = PQntuples(r) == 1 ? store_int(r, 0, 0) : 0;
-	PQclear(r);
-	return 0;
-}
-
 int
 store_roles_by_slugs(struct store *s, struct arena *a, const char *org,
     const char *csv, struct role_brief **rows)
@@ -285,7 +222,7 @@ store_owners_other(struct store *s, const char *org, const char *uid)
 	int64_t		 n;
 
 	if (run(s, AD_ORG_LOCK, 1, p) == -1 ||
-	    count(q(s, AD_OWNERS_OTHER, 2, p), &n) == -1)
+	    store_count(q(s, AD_OWNERS_OTHER, 2, p), &n) == -1)
 		return -1;
 	return n;
 }
@@ -294,7 +231,7 @@ int
 store_roles_list(struct store *s, struct arena *a, const char *org,
     char **items)
 {
-	return docs(a, q(s, AD_ROLES_LIST, 1, &org), items);
+	return store_docs(a, q(s, AD_ROLES_LIST, 1, &org), items);
 }
 
 int
@@ -340,7 +277,7 @@ int
 store_role_update(struct store *s, struct arena *a, const char *const p[6],
     char **doc)
 {
-	return one_text(a, q(s, AD_ROLE_UPDATE, 6, p), doc);
+	return store_one_str(a, q(s, AD_ROLE_UPDATE, 6, p), doc);
 }
 
 int
@@ -391,7 +328,7 @@ store_org_insert(struct store *s, struct arena *a, const char *slug,
 {
 	const char	*p[3] = { slug, name, settings };
 
-	return one_text(a, q(s, AD_ORG_INSERT, 3, p), id);
+	return store_one_str(a, q(s, AD_ORG_INSERT, 3, p), id);
 }
 
 int
@@ -400,13 +337,13 @@ store_org_list(struct store *s, struct arena *a, const char *limit,
 {
 	const char	*p[3] = { limit, offset, status };
 
-	return docs(a, q(s, AD_ORG_LIST, 3, p), items);
+	return store_docs(a, q(s, AD_ORG_LIST, 3, p), items);
 }
 
 int
 store_org_count(struct store *s, const char *status, int64_t *n)
 {
-	return count(q(s, AD_ORG_COUNT, 1, &status), n);
+	return store_count(q(s, AD_ORG_COUNT, 1, &status), n);
 }
 
 int
@@ -427,7 +364,7 @@ store_org_delete(struct store *s, const char *id)
 int
 store_invite_count(struct store *s, const char *org, int64_t *n)
 {
-	return count(q(s, AD_INVITE_COUNT, 1, &org), n);
+	return store_count(q(s, AD_INVITE_COUNT, 1, &org), n);
 }
 
 int
@@ -436,7 +373,7 @@ store_invite_list(struct store *s, struct arena *a, const char *org,
 {
 	const char	*p[3] = { org, limit, offset };
 
-	return docs(a, q(s, AD_INVITE_LIST, 3, p), items);
+	return store_docs(a, q(s, AD_INVITE_LIST, 3, p), items);
 }
 
 int
@@ -445,14 +382,14 @@ store_invite_pending_for(struct store *s, const char *org,
 {
 	const char	*p[2] = { org, email };
 
-	return any(q(s, AD_INVITE_PENDING_FOR, 2, p));
+	return store_any(q(s, AD_INVITE_PENDING_FOR, 2, p));
 }
 
 int
 store_invite_insert(struct store *s, struct arena *a,
     const char *const p[6], char **doc)
 {
-	return one_text(a, q(s, AD_INVITE_INSERT, 6, p), doc);
+	return store_one_str(a, q(s, AD_INVITE_INSERT, 6, p), doc);
 }
 
 int
@@ -460,7 +397,7 @@ store_invite_revoke(struct store *s, const char *org, const char *id)
 {
 	const char	*p[2] = { org, id };
 
-	return any(q(s, AD_INVITE_REVOKE, 2, p));
+	return store_any(q(s, AD_INVITE_REVOKE, 2, p));
 }
 
 int

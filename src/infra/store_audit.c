@@ -419,15 +419,9 @@ store_audit_get(struct store *s, struct arena *a, const char *org,
     const char *id, char **doc)
 {
 	const char	*p[2] = { org, id };
-	PGresult	*r;
-	int		 rc = 0;
 
-	if ((r = store_run(s, &store_set_audit, AQ_AUDIT_GET, 2, p)) == NULL)
-		return -1;
-	if (PQntuples(r) == 1)
-		rc = (*doc = store_str(a, r, 0, 0)) != NULL ? 1 : -1;
-	PQclear(r);
-	return rc;
+	return store_one_str(a, store_run(s, &store_set_audit, AQ_AUDIT_GET, 2,
+	    p), doc);
 }
 
 int
@@ -451,7 +445,8 @@ store_audit_export_batch(struct store *s, struct arena *a, const char *after,
 	const char	*p[2] = { after, limit };
 	PGresult	*r;
 	struct buf	 b;
-	int		 i, n;
+	char		*arr;
+	int		 n;
 
 	if ((r = store_run(s, &store_set_audit, AQ_AUDIT_EXPORT_BATCH, 2, p)) ==
 	    NULL)
@@ -460,17 +455,16 @@ store_audit_export_batch(struct store *s, struct arena *a, const char *after,
 		PQclear(r);
 		return 0;
 	}
-	buf_init(&b, a);
-	buf_puts(&b, "{\"events\":[");
-	for (i = 0; i < n; i++) {
-		if (i)
-			buf_putc(&b, ',');
-		buf_puts(&b, PQgetvalue(r, i, 1));
+	/* The collector's body: {"events":[...]}, events in link order. */
+	if (store_json_array(a, r, 1, &arr) == -1 ||
+	    (out->last = store_str(a, r, n - 1, 0)) == NULL) {
+		PQclear(r);
+		return -1;
 	}
-	buf_puts(&b, "]}");
-	out->last = store_str(a, r, n - 1, 0);
 	PQclear(r);
-	if (b.oom || out->last == NULL)
+	buf_init(&b, a);
+	buf_printf(&b, "{\"events\":%s}", arr);
+	if (b.oom)
 		return -1;
 	out->body = b.data;
 	out->len = b.len;
@@ -502,16 +496,10 @@ store_audit_purge(struct store *s, const char *days, const char *upto)
 int64_t
 store_audit_erase(struct store *s, const char *uid)
 {
-	PGresult	*r;
-	int64_t		 n;
-
-	if (store_do(s, &store_set_audit, AQ_AUDIT_ERASE_ALLOW, 0, NULL) == -1 ||
-	    (r = store_run(s, &store_set_audit, AQ_AUDIT_ERASE, 1, &uid)) ==
-	    NULL)
+	if (store_do(s, &store_set_audit, AQ_AUDIT_ERASE_ALLOW, 0, NULL) == -1)
 		return -1;
-	n = strtoll(PQcmdTuples(r), NULL, 10);
-	PQclear(r);
-	return n;
+	return store_affected(store_run(s, &store_set_audit, AQ_AUDIT_ERASE, 1,
+	    &uid));
 }
 
 int

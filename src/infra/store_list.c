@@ -135,13 +135,7 @@ int
 store_users_count(struct store *s, const struct user_filter *f,
     int64_t *total)
 {
-	PGresult	*r;
-
-	if ((r = store_users(s, f, 1)) == NULL)
-		return -1;
-	*total = store_int(r, 0, 0);
-	PQclear(r);
-	return 0;
+	return store_count(store_users(s, f, 1), total);
 }
 
 static PGresult *
@@ -216,27 +210,15 @@ store_audit_page(struct store *s, struct arena *a,
     const struct audit_filter *f, char **items, int64_t *total, int *more)
 {
 	PGresult	*r;
-	struct buf	 b;
-	int		 i, n;
+	int		 n;
 
 	if ((r = store_audit(s, f, 0)) == NULL)
 		return -1;
-	n = PQntuples(r);
-	buf_init(&b, a);
-	buf_putc(&b, '[');
-	for (i = 0; i < n; i++) {
-		if (i)
-			buf_putc(&b, ',');
-		buf_add(&b, PQgetvalue(r, i, 0), (size_t)PQgetlength(r, i, 0));
-	}
-	buf_putc(&b, ']');
-	*more = n == 0 || PQgetisnull(r, 0, 1);
+	n = store_json_array(a, r, 0, items);
+	*more = PQntuples(r) == 0 || PQgetisnull(r, 0, 1);
 	if (!*more)
 		*total = store_int(r, 0, 1);
 	PQclear(r);
-	if (b.oom)
-		return -1;
-	*items = b.data;
 	return n;
 }
 
@@ -244,11 +226,5 @@ int
 store_audit_count(struct store *s, const struct audit_filter *f,
     int64_t *total)
 {
-	PGresult	*r;
-
-	if ((r = store_audit(s, f, 1)) == NULL)
-		return -1;
-	*total = store_int(r, 0, 0);
-	PQclear(r);
-	return 0;
+	return store_count(store_audit(s, f, 1), total);
 }

@@ -289,17 +289,13 @@ int64_t
 store_sessions_end_scope(struct store *s, const char *org, const char *user)
 {
 	const char	*id = user != NULL ? user : org;
-	PGresult	*r;
 	int64_t		 n;
 	int		 n1 = id != NULL ? 1 : 0;
 
-	if ((r = store_run(s, &store_set_session, user != NULL ?
+	if ((n = store_affected(store_run(s, &store_set_session, user != NULL ?
 	    SS_USER_REVOKE_SESSIONS : org != NULL ? SS_ORG_REVOKE_SESSIONS :
-	    SS_ALL_REVOKE_SESSIONS, n1, &id)) == NULL)
-		return -1;
-	n = strtoll(PQcmdTuples(r), NULL, 10);
-	PQclear(r);
-	if (run(s, user != NULL ? SS_USER_REVOKE_TOKENS : org != NULL ?
+	    SS_ALL_REVOKE_SESSIONS, n1, &id))) < 0 ||
+	    run(s, user != NULL ? SS_USER_REVOKE_TOKENS : org != NULL ?
 	    SS_ORG_REVOKE_TOKENS : SS_ALL_REVOKE_TOKENS, n1, &id) == -1)
 		return -1;
 	return n;

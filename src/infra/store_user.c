@@ -320,22 +320,31 @@ store_member_get(struct store *s, struct arena *a, const char *org,
 	ONE(r, store_user_row(a, r, 0, UROW_PERMS | UROW_OWNER, u));
 }
 
+/* Every row of r as a user (USER_COLS and roles): how many, or -1. */
+static int
+user_rows(struct arena *a, PGresult *r, struct user_row **rows)
+{
+	int	i, n = PQntuples(r);
+
+	if ((*rows = arena_alloc(a, (size_t)(n + 1) * sizeof(**rows))) ==
+	    NULL)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (store_user_row(a, r, i, 0, &(*rows)[i]) == -1)
+			return -1;
+	return n;
+}
+
 int
 store_users_docs(struct store *s, struct arena *a, const char *ids,
     struct user_row **rows)
 {
 	PGresult	*r;
-	int		 i, n;
+	int		 n;
 
 	if ((r = q(s, UQ_USERS_DOCS, 1, &ids)) == NULL)
 		return -1;
-	n = PQntuples(r);
-	if ((*rows = arena_alloc(a, (size_t)(n + 1) * sizeof(**rows))) ==
-	    NULL)
-		n = -1;
-	for (i = 0; n > 0 && i < n; i++)
-		if (store_user_row(a, r, i, 0, &(*rows)[i]) == -1)
-			n = -1;
+	n = user_rows(a, r, rows);
 	PQclear(r);
 	return n;
 }
@@ -365,9 +374,7 @@ store_user_insert(struct store *s, struct arena *a, const char *org,
     const char *email, const char *hash, const char *key, char **uid)
 {
 	const char	*p[4] = { org, email, hash, key };
-	PGresult	*r = q(s, UQ_USER_INSERT, 4, p);
-
-	ONE(r, (*uid = store_str(a, r, 0, 0)) != NULL ? 1 : -1);
+	return store_one_str(a, q(s, UQ_USER_INSERT, 4, p), uid);
 }
 
 int
@@ -528,9 +535,7 @@ int
 store_user_export(struct store *s, struct arena *a, const char *uid,
     char **doc)
 {
-	PGresult	*r = q(s, UQ_USER_EXPORT, 1, &uid);
-
-	ONE(r, (*doc = store_str(a, r, 0, 0)) != NULL ? 1 : -1);
+	return store_one_str(a, q(s, UQ_USER_EXPORT, 1, &uid), doc);
 }
 
 static int
@@ -596,9 +601,7 @@ store_email_token_consume(struct store *s, struct arena *a,
     const char *hash, const char *purpose, char **uid)
 {
 	const char	*p[2] = { hash, purpose };
-	PGresult	*r = q(s, UQ_EMAIL_TOKEN_CONSUME, 2, p);
-
-	ONE(r, (*uid = store_str(a, r, 0, 0)) != NULL ? 1 : -1);
+	return store_one_str(a, q(s, UQ_EMAIL_TOKEN_CONSUME, 2, p), uid);
 }
 
 int
@@ -606,18 +609,12 @@ store_users_search(struct store *s, struct arena *a, const char *const p[7],
     struct user_row **rows, int64_t *total)
 {
 	PGresult	*r;
-	int		 i, n;
+	int		 n;
 
 	if ((r = q(s, UQ_USERS_SEARCH, 7, p)) == NULL)
 		return -1;
-	n = PQntuples(r);
-	*total = n > 0 ? store_int(r, 0, UCOL_TOTAL) : 0;
-	if ((*rows = arena_alloc(a, (size_t)(n + 1) * sizeof(**rows))) ==
-	    NULL)
-		n = -1;
-	for (i = 0; n > 0 && i < n; i++)
-		if (store_user_row(a, r, i, 0, &(*rows)[i]) == -1)
-			n = -1;
+	*total = PQntuples(r) > 0 ? store_int(r, 0, UCOL_TOTAL) : 0;
+	n = user_rows(a, r, rows);
 	PQclear(r);
 	return n;
 }
@@ -646,12 +643,5 @@ store_user_make_admin(struct store *s, const char *uid)
 int64_t
 store_all_force_reset(struct store *s)
 {
-	PGresult	*r;
-	int64_t		 n;
-
-	if ((r = q(s, UQ_ALL_FORCE_RESET, 0, NULL)) == NULL)
-		return -1;
-	n = strtoll(PQcmdTuples(r), NULL, 10);
-	PQclear(r);
-	return n;
+	return store_affected(q(s, UQ_ALL_FORCE_RESET, 0, NULL));
 }
