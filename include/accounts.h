@@ -62,6 +62,32 @@ struct tokens {
 	json_object	*user;		/* borrowed from the arena */
 };
 
+/*
+ * A browser sign-in's result: the values of the iam_sid and iam_csrf
+ * cookies (plain: only their hashes are stored; they go into Set-Cookie
+ * and nowhere else) and the session they hold.
+ */
+struct browser_login {
+	char		*cookie, *csrf, *sid;
+	const char	*uid;
+	int64_t		 expires;	/* epoch seconds */
+};
+struct cookie_session;
+
+/* The password step, then a new browser session (hosted /login). */
+enum iam_err	acct_login_browser(struct actx *, const char *email,
+		    const char *password, struct browser_login *);
+/* The live browser session of a cookie value: IAM_OK, UNAUTHORIZED
+ * (none: unknown, ended, expired, idle, user or organisation not
+ * active) or SERVICE_UNAVAILABLE. */
+enum iam_err	acct_cookie_session(struct actx *, const char *cookie,
+		    struct cookie_session *);
+/* 1 when token is the session's CSRF token, 0 when not (constant time). */
+int		acct_csrf_ok(struct actx *, const struct cookie_session *,
+		    const char *token);
+/* Ends the caller's browser session (sign-out), audited session.end. */
+enum iam_err	acct_end_browser_session(struct actx *);
+
 enum iam_err	acct_register(struct actx *, const char *email,
 		    const char *password, const char *first, const char *last,
 		    char **user_id);

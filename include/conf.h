@@ -75,6 +75,12 @@ struct config {
 	char		*log_remote_api_key;	/* secret */
 	int64_t		 log_remote_batch_size;
 	int64_t		 log_remote_flush_ms;
+	int64_t		 session_lifetime;	/* browser sessions, seconds */
+	int64_t		 session_idle_timeout;	/* 0: none */
+	int		 session_cookie_secure;	/* resolved from auto */
+	char		*session_cookie_domain;	/* "": host-only cookies */
+	char		*templates_dir;		/* the shipped page templates */
+	char		*template_override_dir;	/* "": none */
 	char		*path;			/* file it was read from */
 };
 

@@ -58,6 +58,11 @@ enum iam_err	 dom_token_mail(struct actx *, const char *user_id,
 enum iam_err	 dom_end_all(struct actx *, const char *uid,
 		    const char *keep);
 /* A session, refresh family and access token for uid (own tx). */
+/* A browser session for a sign-in: cookie values into *b, audited
+ * auth.login and session.create. */
+struct browser_login;
+enum iam_err	 dom_start_browser(struct actx *, const char *uid,
+		    const char *org, const char *email, struct browser_login *);
 enum iam_err	 dom_start_session(struct actx *, const char *uid,
 		    const char *org, const char *email, const char *action,
 		    struct tokens *);
@@ -73,7 +78,8 @@ enum iam_err	 dom_login_failed(struct actx *, const char *uid,
  * session sid with roles (comma list), and a refresh token of the session
  * (t->refresh; its row id in *new_id when asked), in the open tx. */
 enum iam_err	 dom_access_token(struct actx *, const char *uid,
-		    const char *org, const char *sid, const char *roles,
+		    const char *org, const char *sid, const char *email,
+		    const char *roles,
 		    struct tokens *);
 enum iam_err	 dom_refresh_token(struct actx *, const char *uid,
 		    const char *sid, const char *family, const char *parent,

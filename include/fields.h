@@ -68,7 +68,8 @@ extern const struct field fld_email, fld_password, fld_current_password,
     fld_role, fld_description, fld_permissions, fld_roles,
     fld_email_verified, fld_organisation_id, fld_user_id, fld_page,
     fld_limit, fld_search, fld_sort, fld_actor, fld_action, fld_category,
-    fld_target, fld_success, fld_since, fld_until;
+    fld_target, fld_success, fld_since, fld_until, fld_csrf, fld_return_to,
+    fld_permission, fld_aud;
 
 /* The shapes. */
 extern const struct fspec fs_empty, fs_register, fs_login, fs_refresh,
@@ -78,7 +79,9 @@ extern const struct fspec fs_empty, fs_register, fs_login, fs_refresh,
     fs_password_confirm, fs_org_update, fs_org_create, fs_org_patch,
     fs_role_create, fs_role_update, fs_breach_revoke, fs_member_create,
     fs_member_update, fs_member_roles, fs_page_query, fs_status_query,
-    fs_users_query, fs_audit_query;
+    fs_users_query, fs_audit_query, fs_pg_login, fs_pg_csrf,
+    fs_pg_password, fs_pg_forgot, fs_pg_reset, fs_pg_token, fs_pg_invite,
+    fs_pg_return_q, fs_pg_token_q, fs_verify_query;
 
 /* The verdict on one value of f: NULL if valid, else the message's tail
  * ("must be a string"). */

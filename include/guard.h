@@ -16,6 +16,19 @@ struct req;
  */
 enum iam_err	 guard_bearer(struct req *r);
 /*
+ * The iam_sid cookie's session: IAM_OK with r->user_id, r->org_id,
+ * r->sid, r->email, r->roles set and r->via_cookie, UNAUTHORIZED when
+ * the cookie holds no live session, or SERVICE_UNAVAILABLE.
+ */
+enum iam_err	 guard_cookie(struct req *r);
+/*
+ * CSRF for an unsafe method: with a cookie session, the _csrf form
+ * field or X-CSRF-Token header must be that session's token; on a page
+ * without one (a sign-in form), it must equal the iam_csrf cookie.
+ * IAM_OK or IAM_E_CSRF_FAILED.
+ */
+enum iam_err	 guard_csrf(struct req *r);
+/*
  * The permission check of a route with a permission or R_SYSTEM,
  * against the caller's roles as the database holds them now.  Fills
  * r->perms, r->email, r->system_admin.  IAM_OK or the error.

@@ -86,4 +86,28 @@ enum iam_err	ops_ready(struct req *);
 enum iam_err	ops_metrics(struct req *);
 enum iam_err	ops_openapi(struct req *);
 
+/* pages/: the hosted HTML pages (pg_*.c). */
+enum iam_err	pg_login_get(struct req *);
+enum iam_err	pg_login_post(struct req *);
+enum iam_err	pg_logout_get(struct req *);
+enum iam_err	pg_logout_post(struct req *);
+enum iam_err	pg_account_get(struct req *);
+enum iam_err	pg_account_password(struct req *);
+enum iam_err	pg_account_end_session(struct req *);
+enum iam_err	pg_forgot_get(struct req *);
+enum iam_err	pg_forgot_post(struct req *);
+enum iam_err	pg_reset_get(struct req *);
+enum iam_err	pg_reset_post(struct req *);
+enum iam_err	pg_verify_get(struct req *);
+enum iam_err	pg_verify_post(struct req *);
+enum iam_err	pg_invite_get(struct req *);
+enum iam_err	pg_invite_post(struct req *);
+enum iam_err	pg_css(struct req *);
+/* Replaces r's error answer (set before or by a page's handler) with
+ * the HTML page saying it, status and headers kept. */
+void		pg_error_page(struct req *);
+
+/* oauth/oa_verify.c: GET /auth/verify, for NGINX auth_request. */
+enum iam_err	oa_verify(struct req *);
+
 #endif

@@ -59,6 +59,14 @@ struct req {
 	const char	*email;
 	int		 system_admin;
 	const char	*origin;	/* Origin header, or NULL */
+	/* Set when the caller came by the iam_sid cookie (guard_cookie). */
+	int		 via_cookie;
+	json_object	*claims;	/* a verified bearer token's */
+	const char	*roles;		/* the session's role slugs */
+	const char	*csrf_hash;	/* its CSRF token's, as stored */
+	int64_t		 auth_time;
+
+	enum iam_err	 err;		/* the last resp_error's, or IAM_OK */
 
 	/* Response. */
 	int		 status;	/* 0 until a response is set */

@@ -23,6 +23,8 @@ enum metric_event {
 	EV_WORKER_RESTART,
 	EV_PASSWORD_HASH,	/* one scrypt computation, real or dummy */
 	EV_PASSWORD_HASH_BUSY,	/* refused: HASH_CONCURRENCY reached */
+	EV_PAGE_LOGIN_OK,	/* a sign-in on the hosted /login page */
+	EV_PAGE_LOGIN_FAILED,
 	EV__MAX
 };
 

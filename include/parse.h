@@ -70,6 +70,14 @@ int	 parse_bearer(const char *hdr, const char **tok, size_t *toklen);
  */
 char	*path_normalise(struct arena *, const char *path);
 
+/*
+ * 1 if v may be a return_to (an open redirect never): a same-origin path
+ * ('/' not followed by '/' or '\\'), or, when domain is set, an absolute
+ * https URL (http only on localhost or 127.0.0.1) without userinfo whose
+ * host is domain or ends with '.' + domain.  No control byte, space or
+ * backslash anywhere; at most 2048 bytes.
+ */
+int	 return_to_ok(const char *v, const char *domain);
 /* Returns 1 if id is 1-128 characters of [A-Za-z0-9._-]. */
 int	 request_id_sane(const char *id);
 

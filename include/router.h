@@ -34,6 +34,19 @@ enum method {
 /* The path carries a secret from its first ':' on: the access log writes
  * the prefix and "(redacted)" for any path under it, matched or not. */
 #define R_SECRET_PATH	0x0020
+/* The iam_sid cookie session is accepted when no Authorization header
+ * is sent; unsafe methods then need the session's CSRF token. */
+#define R_COOKIE	0x0040
+/* A hosted HTML page: takes the cookie session; without one (when not
+ * public) 302 to /login?return_to=; refusals are HTML pages; unsafe
+ * methods always need a CSRF token. */
+#define R_PAGE		0x0080
+/* Exempt from the CSRF check (deny by default: only a route that must
+ * take cross-site posts sets it). */
+#define R_NOCSRF	0x0100
+/* Counts only its failed authentications, per IP, in RATE_MAX (forward
+ * auth runs on every request of the application it guards). */
+#define R_FAILRATE	0x0200
 
 struct route {
 	enum method	 method;

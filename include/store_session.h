@@ -22,6 +22,15 @@ struct refresh_state {
 /* A live session, times as RFC 3339 text. */
 struct session_row {
 	const char	*id, *created, *seen, *expires, *ip, *ua;
+	const char	*kind;		/* "api" or "browser" */
+};
+
+/* A live browser session, found by its cookie's hash. */
+struct cookie_session {
+	const char	*sid, *uid, *org, *email;
+	const char	*roles;		/* the user's role slugs, comma list */
+	const char	*csrf_hash;	/* "\x" and the hex of its CSRF token's SHA-256 */
+	int64_t		 auth_time, expires;	/* epoch seconds */
 };
 
 /* A session of uid for lifetime seconds (capped by the organisation's
@@ -60,6 +69,23 @@ int64_t	 store_sessions_end_scope(struct store *, const char *org,
 /* uid's live sessions, newest first (at most 100). */
 int	 store_sessions_list(struct store *, struct arena *, const char *uid,
 	    struct session_row **);
+/*
+ * A browser session of uid held by the cookie whose SHA-256 is
+ * cookie_hash, with its CSRF token's: lifetime seconds unless the
+ * organisation's sessionLifetime says otherwise.  0 when uid is gone.
+ */
+int	 store_browser_insert(struct store *, struct arena *, const char *uid,
+	    const char *cookie_hash, const char *csrf_hash,
+	    const char *lifetime, const char *ip, const char *ua, char **sid,
+	    int64_t *expires);
+/* The live session of a cookie (idle: SESSION_IDLE_TIMEOUT seconds, for
+ * organisations that set none); its last_seen moves at most once a
+ * minute.  0: none (unknown, ended, expired, idle, user or organisation
+ * not active). */
+int	 store_cookie_session(struct store *, struct arena *,
+	    const char *hash, const char *idle, struct cookie_session *);
+/* How many browser sessions are live (for /metrics), or -1. */
+int64_t	 store_browser_count(struct store *);
 /* 1 if sid is a live session of uid. */
 int	 store_session_of_user(struct store *, const char *sid,
 	    const char *uid);

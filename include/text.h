@@ -48,6 +48,9 @@ int	 parse_int(const char *, int64_t min, int64_t max, int64_t *out);
 int	 hex_digit(int c);
 /* base64url without padding (RFC 4648 §5), as JWTs use it. */
 char	*b64url_encode(struct arena *, const void *, size_t);
+/* Percent-encodes s for a query value (RFC 3986 unreserved and '/'
+ * kept), into the arena; NULL when out of memory. */
+char	*pct_encode(struct arena *, const char *s);
 /* Decodes base64url without padding; NULL on any bad character or length.
  * *outlen gets the decoded length; the result is NUL-terminated. */
 unsigned char *b64url_decode(struct arena *, const char *, size_t,

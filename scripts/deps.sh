@@ -12,7 +12,7 @@ libcrack2-dev cracklib-runtime libidn2-dev libunistring-dev
 util-linux procps ca-certificates libseccomp-dev"
 TEST_PKGS="libcmocka-dev python3 python3-pytest python3-pytest-random-order
 python3-cryptography python3-aiosmtpd apache2 libapache2-mod-fcgid wrk
-valgrind cppcheck openssl clang libclang-rt-14-dev gdb"
+valgrind cppcheck openssl clang libclang-rt-14-dev gdb chromium"
 
 pkgs=$RUN_PKGS
 [ "${1:-}" = test ] && pkgs="$RUN_PKGS $TEST_PKGS nodejs"

@@ -206,6 +206,11 @@ render_conf() {
 	# directory): it reads its copy of the password list.
 	cp -f "$ROOT/conf/common-passwords.txt" "$DIR/common-passwords.txt"
 	chmod 0644 "$DIR/common-passwords.txt"
+	rm -rf "$DIR/templates.new"
+	cp -R "$ROOT/conf/templates" "$DIR/templates.new"
+	chmod -R a+rX "$DIR/templates.new"
+	rm -rf "$DIR/templates"
+	mv "$DIR/templates.new" "$DIR/templates"
 	tmp=$(mktemp)
 	{
 		echo "# Rendered by scripts/stack.sh from conf/iam.conf; edits are lost."
@@ -215,6 +220,7 @@ render_conf() {
 		echo "MEMCACHED_SERVERS = 127.0.0.1:$MC_PORT"
 		echo "MIGRATIONS_DIR = $ROOT/sql"
 		echo "COMMON_PASSWORDS_FILE = $DIR/common-passwords.txt"
+		echo "TEMPLATES_DIR = $DIR/templates"
 		echo "SECRET_ENCRYPTION_KEY = $(secret_key)"
 		echo "MAIL_DIR = $DIR/mail"
 		echo "ISSUER_URL = http://127.0.0.1:$HTTP_PORT"

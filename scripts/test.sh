@@ -93,6 +93,13 @@ if [ ! -d "$ROOT/tests/integration/jose/node_modules/jose" ]; then
 	(cd "$ROOT/tests/integration/jose" && npm install --no-audit --no-fund --silent) || exit 1
 fi
 
+# playwright-core drives Debian's chromium (scripts/deps.sh installs it;
+# playwright never downloads a browser of its own).
+if [ ! -d "$ROOT/tests/integration/browser/node_modules/playwright-core" ]; then
+	(cd "$ROOT/tests/integration/browser" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 \
+	    npm install --no-audit --no-fund --silent) || exit 1
+fi
+
 # The tests run in a random order (modules shuffled, and tests within
 # each), destructive ones last; the seed replays an order.
 SEED=${IAM_TEST_SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}

@@ -230,6 +230,10 @@ build(struct env *w)
 	schemas = json_object_new_object();
 	json_object_object_add(schemas, "Error", error_schema());
 	for (i = 0; i < nroutes; i++) {
+		/* HTML pages and their stylesheet are not the API */
+		if ((routes[i].flags & R_PAGE) ||
+		    strncmp(routes[i].pattern, "/static/", 8) == 0)
+			continue;
 		params = json_object_new_array();
 		path = oapath(&a, routes[i].pattern, params);
 		if (!json_object_object_get_ex(paths, path, &item)) {

@@ -15,6 +15,7 @@
 #include "metrics.h"
 #include "netaddr.h"
 #include "env.h"
+#include "store_session.h"
 
 static json_object *
 timestamp(void)
@@ -114,6 +115,7 @@ ops_metrics(struct req *r)
 	static char	**labels;
 	struct buf	 b;
 	size_t		 i;
+	int64_t		 n;
 
 	if (!metrics_allowed(r))
 		return IAM_E_FORBIDDEN;
@@ -133,6 +135,12 @@ ops_metrics(struct req *r)
 	}
 	buf_init(&b, r->a);
 	metrics_render(&b, (const char *const *)labels, nroutes);
+	/* Live browser sessions, as the database counts them now (absent
+	 * while it is down: no number is better than a wrong one). */
+	if ((n = store_browser_count(&r->w->db)) >= 0)
+		buf_printf(&b, "# HELP iam_browser_sessions_active Live "
+		    "browser sessions.\n# TYPE iam_browser_sessions_active "
+		    "gauge\niam_browser_sessions_active %lld\n", (long long)n);
 	if (b.oom)
 		return IAM_E_INTERNAL;
 	resp_text(r, 200, "text/plain; version=0.0.4; charset=utf-8", b.data,

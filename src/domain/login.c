@@ -119,9 +119,18 @@ locked_out(struct actx *x, const char *uid, const char *email,
 	return IAM_E_TOO_MANY_ATTEMPTS;
 }
 
-enum iam_err
-acct_login(struct actx *x, const char *email, const char *password,
-    struct tokens *t)
+/* Who a sign-in's password step found. */
+struct signin {
+	const char	*uid, *org, *email;
+};
+
+/*
+ * The password step every sign-in takes (the JSON login, the hosted
+ * page): IAM_OK with the user found in *si, or the error to answer.
+ */
+static enum iam_err
+password_step(struct actx *x, const char *email, const char *password,
+    struct signin *si)
 {
 	struct env		*w = x->w;
 	const struct config	*c = w->cfg;
@@ -184,5 +193,37 @@ acct_login(struct actx *x, const char *email, const char *password,
 	    (hash = dom_hash_password(x, password)) != NULL)
 		(void)store_user_set_hash(&w->db, uid, hash);
 	metrics_event(EV_LOGIN_OK);
-	return dom_start_session(x, uid, org, email, "auth.login", t);
+	si->uid = uid;
+	si->org = org;
+	si->email = email;
+	return IAM_OK;
+}
+
+enum iam_err
+acct_login(struct actx *x, const char *email, const char *password,
+    struct tokens *t)
+{
+	struct signin	si;
+	enum iam_err	e;
+
+	if ((e = password_step(x, email, password, &si)) != IAM_OK)
+		return e;
+	return dom_start_session(x, si.uid, si.org, si.email, "auth.login", t);
+}
+
+enum iam_err
+acct_login_browser(struct actx *x, const char *email, const char *password,
+    struct browser_login *b)
+{
+	struct signin	si;
+	enum iam_err	e;
+
+	if ((e = password_step(x, email, password, &si)) != IAM_OK) {
+		metrics_event(EV_PAGE_LOGIN_FAILED);
+		return e;
+	}
+	if ((e = dom_start_browser(x, si.uid, si.org, si.email, b)) != IAM_OK)
+		return e;
+	metrics_event(EV_PAGE_LOGIN_OK);
+	return IAM_OK;
 }

@@ -72,9 +72,109 @@ dom_start_session(struct actx *x, const char *uid, const char *org,
 	x->sid = sid;
 	if ((t->user = acct_user(x, uid, 0, &e)) == NULL)
 		return e;
-	return dom_access_token(x, uid, org, sid, user_roles_csv(x, t->user), t);
+	return dom_access_token(x, uid, org, sid, email,
+	    user_roles_csv(x, t->user), t);
 out:
 	store_rollback(&x->w->db);
+	return e;
+}
+
+enum iam_err
+dom_start_browser(struct actx *x, const char *uid, const char *org,
+    const char *email, struct browser_login *b)
+{
+	const struct config	*c = x->w->cfg;
+	char			*chash, *xhash;
+	enum iam_err		 e;
+
+	memset(b, 0, sizeof(*b));
+	if (dom_fresh_secret(x, &b->cookie, &chash) == -1 ||
+	    dom_fresh_secret(x, &b->csrf, &xhash) == -1)
+		return IAM_E_INTERNAL;
+	if ((e = dom_begin(x)) != IAM_OK)
+		return e;
+	if ((e = dom_db(store_login_ok(&x->w->db, uid, x->ip))) != IAM_OK)
+		goto out;
+	switch (store_browser_insert(&x->w->db, x->a, uid, chash, xhash,
+	    dom_num(x, c->session_lifetime), x->ip, x->ua, &b->sid,
+	    &b->expires)) {
+	case -1:
+		e = IAM_E_SERVICE_UNAVAILABLE;
+		goto out;
+	case 0:
+		e = IAM_E_INVALID_CREDENTIALS;
+		goto out;
+	}
+	if (audit(x, "auth.login", 1, uid, email, "session", b->sid, org,
+	    NULL) == -1 || audit(x, "session.create", 1, uid, email, "session",
+	    b->sid, org, NULL) == -1) {
+		e = IAM_E_SERVICE_UNAVAILABLE;
+		goto out;
+	}
+	if ((e = dom_commit(x)) != IAM_OK)
+		goto out;
+	b->uid = uid;
+	x->sid = b->sid;
+	return IAM_OK;
+out:
+	store_rollback(&x->w->db);
+	return e;
+}
+
+enum iam_err
+acct_cookie_session(struct actx *x, const char *cookie,
+    struct cookie_session *cs)
+{
+	char	*hash;
+
+	if ((hash = dom_secret_hash(x, cookie)) == NULL)
+		return IAM_E_INTERNAL;
+	switch (store_cookie_session(&x->w->db, x->a, hash, dom_num(x,
+	    x->w->cfg->session_idle_timeout), cs)) {
+	case -1:
+		return IAM_E_SERVICE_UNAVAILABLE;
+	case 0:
+		return IAM_E_UNAUTHORIZED;
+	}
+	return IAM_OK;
+}
+
+int
+acct_csrf_ok(struct actx *x, const struct cookie_session *cs,
+    const char *token)
+{
+	char	*hash;
+
+	if (token == NULL || *token == '\0' ||
+	    (hash = dom_secret_hash(x, token)) == NULL)
+		return 0;
+	return crypto_secret_eq(hash, strlen(hash), cs->csrf_hash,
+	    strlen(cs->csrf_hash)) == 1;
+}
+
+enum iam_err
+acct_end_browser_session(struct actx *x)
+{
+	enum iam_err	e;
+	json_object	*d;
+
+	if (x->sid == NULL || x->user_id == NULL)
+		return IAM_E_UNAUTHORIZED;
+	if ((e = dom_begin(x)) != IAM_OK)
+		return e;
+	if (store_session_end(&x->w->db, x->sid, x->user_id) == -1) {
+		e = IAM_E_SERVICE_UNAVAILABLE;
+		goto out;
+	}
+	d = json_object_new_object();
+	json_object_object_add(d, "reason", dom_str("logout"));
+	(void)audit(x, "session.end", 1, x->user_id, x->email, "session",
+	    x->sid, x->org_id, d);
+	json_object_put(d);
+	e = dom_commit(x);
+out:
+	if (e != IAM_OK)
+		store_rollback(&x->w->db);
 	return e;
 }
 
@@ -159,7 +259,8 @@ acct_refresh(struct actx *x, const char *refresh, struct tokens *t)
 	x->sid = st.sid;
 	/* A new pair is the answer; the user is not read again. */
 	t->user = NULL;
-	return dom_access_token(x, st.uid, st.org, st.sid, st.roles, t);
+	return dom_access_token(x, st.uid, st.org, st.sid, st.email, st.roles,
+	    t);
 }
 
 /* Ends one session of uid and its refresh tokens (open transaction). */
@@ -253,6 +354,7 @@ acct_sessions(struct actx *x, json_object **list)
 		    dom_str(rows[i].expires));
 		json_object_object_add(s, "ip", dom_str(rows[i].ip));
 		json_object_object_add(s, "userAgent", dom_str(rows[i].ua));
+		json_object_object_add(s, "type", dom_str(rows[i].kind));
 		json_object_object_add(s, "current", json_object_new_boolean(
 		    x->sid != NULL && strcmp(x->sid, rows[i].id) == 0));
 		json_object_array_add(a, s);

@@ -24,7 +24,7 @@
 /* roles: comma-separated slugs, for the token's roles claim. */
 enum iam_err
 dom_access_token(struct actx *x, const char *user_id, const char *org_id,
-    const char *sid, const char *roles, struct tokens *t)
+    const char *sid, const char *email, const char *roles, struct tokens *t)
 {
 	struct env		*w = x->w;
 	const struct jwt_key	*k;
@@ -57,6 +57,8 @@ dom_access_token(struct actx *x, const char *user_id, const char *org_id,
 	json_object_object_add(c, "org", dom_str(org_id));
 	json_object_object_add(c, "sid", dom_str(sid));
 	json_object_object_add(c, "roles", dom_csv_array(roles));
+	/* for resource servers and forward auth, which read no database */
+	json_object_object_add(c, "email", dom_str(email));
 	t->access = jwt_sign(x->a, k, c);
 	json_object_put(c);
 	if (t->access == NULL)

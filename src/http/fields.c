@@ -65,6 +65,14 @@ FIELD(fld_target, "target", F_STRING, 0, 100, "event target id");
 FIELD(fld_success, "success", F_STRING, 0, 5, "true or false");
 FIELD(fld_since, "since", F_STRING, 0, 40, "RFC 3339 time, inclusive");
 FIELD(fld_until, "until", F_STRING, 0, 40, "RFC 3339 time, exclusive");
+FIELD(fld_permission, "permission", F_STRING, 0, 64,
+    "a permission the caller must hold");
+FIELD(fld_aud, "aud", F_STRING, 0, 2048, "the audience a token must have");
+FIELD(fld_csrf, "_csrf", F_SECRET, 0, 128,
+    "the iam_csrf cookie's value (hosted pages' forms)");
+FIELD(fld_return_to, "return_to", F_STRING, 0, 2048,
+    "where to go after sign-in: a path here, or a URL under "
+    "SESSION_COOKIE_DOMAIN");
 
 /* The shapes, each a list of (field, required[, sub shape]). */
 #define SHAPE(var, nm, open, ...) \
@@ -80,6 +88,27 @@ SHAPE(fs_register, "Register", 0, { &fld_email, 1, NULL },
 SHAPE(fs_login, "Login", 0, { &fld_email, 1, NULL },
     { &fld_password, 1, NULL });
 SHAPE(fs_refresh, "Refresh", 0, { &fld_refresh_token, 1, NULL });
+/* The hosted pages' forms and query strings. */
+SHAPE(fs_pg_login, "PageLogin", 0, { &fld_email, 1, NULL },
+    { &fld_password, 1, NULL }, { &fld_csrf, 1, NULL },
+    { &fld_return_to, 0, NULL });
+SHAPE(fs_pg_csrf, "PageForm", 0, { &fld_csrf, 1, NULL });
+SHAPE(fs_pg_password, "PagePassword", 0,
+    { &fld_current_password, 1, NULL }, { &fld_new_password, 1, NULL },
+    { &fld_csrf, 1, NULL });
+SHAPE(fs_pg_forgot, "PageForgot", 0, { &fld_email, 1, NULL },
+    { &fld_csrf, 1, NULL });
+SHAPE(fs_pg_reset, "PageReset", 0, { &fld_token, 1, NULL },
+    { &fld_password, 1, NULL }, { &fld_csrf, 1, NULL });
+SHAPE(fs_pg_token, "PageToken", 0, { &fld_token, 1, NULL },
+    { &fld_csrf, 1, NULL });
+SHAPE(fs_pg_invite, "PageInvitation", 0, { &fld_token, 1, NULL },
+    { &fld_password, 1, NULL }, { &fld_first_name, 0, NULL },
+    { &fld_last_name, 0, NULL }, { &fld_csrf, 1, NULL });
+SHAPE(fs_pg_return_q, "PageReturnQuery", 1, { &fld_return_to, 0, NULL });
+SHAPE(fs_pg_token_q, "PageTokenQuery", 1, { &fld_token, 0, NULL });
+SHAPE(fs_verify_query, "ForwardAuthQuery", 1, { &fld_role, 0, NULL },
+    { &fld_permission, 0, NULL }, { &fld_aud, 0, NULL });
 SHAPE(fs_logout, "Logout", 0, { &fld_refresh_token, 0, NULL });
 SHAPE(fs_token, "MailedToken", 0, { &fld_token, 1, NULL });
 SHAPE(fs_email, "Email", 0, { &fld_email, 1, NULL });

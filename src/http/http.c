@@ -233,6 +233,7 @@ resp_error(struct req *r, enum iam_err e, const char *msg,
 {
 	json_object	*env, *err;
 
+	r->err = e;
 	env = json_object_new_object();
 	err = json_object_new_object();
 	json_object_object_add(err, "code",

@@ -323,3 +323,54 @@ parse_content_type(struct arena *a, const char *hdr, char **type,
 	}
 	return 0;
 }
+
+int
+return_to_ok(const char *v, const char *domain)
+{
+	const char	*h, *e, *colon;
+	size_t		 i, n, hl, dl;
+	int		 https, loop;
+
+	if (v == NULL || (n = strlen(v)) == 0 || n > 2048)
+		return 0;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)v[i] <= 0x20 || v[i] == 0x7f ||
+		    v[i] == '\\')
+			return 0;
+	if (v[0] == '/')
+		return v[1] != '/';
+	if (domain == NULL || *domain == '\0')
+		return 0;
+	if (strncmp(v, "https://", 8) == 0)
+		h = v + 8, https = 1;
+	else if (strncmp(v, "http://", 7) == 0)
+		h = v + 7, https = 0;
+	else
+		return 0;
+	e = h + strcspn(h, "/?#");
+	if (memchr(h, '@', (size_t)(e - h)) != NULL)
+		return 0;
+	colon = memchr(h, ':', (size_t)(e - h));
+	if (colon != NULL) {
+		if (colon + 1 == e)
+			return 0;
+		for (i = 1; colon + i < e; i++)
+			if (colon[i] < '0' || colon[i] > '9')
+				return 0;
+	}
+	hl = (size_t)((colon != NULL ? colon : e) - h);
+	for (i = 0; i < hl; i++)
+		if (!((h[i] >= 'a' && h[i] <= 'z') ||
+		    (h[i] >= '0' && h[i] <= '9') || h[i] == '.' ||
+		    h[i] == '-'))
+			return 0;
+	loop = (hl == 9 && strncmp(h, "localhost", 9) == 0) ||
+	    (hl == 9 && strncmp(h, "127.0.0.1", 9) == 0);
+	if (!https && !loop)
+		return 0;
+	dl = strlen(domain);
+	if (hl == dl)
+		return strncmp(h, domain, dl) == 0;
+	return hl > dl + 1 && h[hl - dl - 1] == '.' &&
+	    strncmp(h + hl - dl, domain, dl) == 0;
+}

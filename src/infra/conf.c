@@ -36,6 +36,7 @@ static const char *const sandbox_modes[] = { "on", "trap", "off", NULL };
 static const char *const transports[] = { "file", "smtp", NULL };
 static const char *const reg_modes[] = { "open", "invite", "closed", NULL };
 static const char *const tls_modes[] = { "none", "starttls", "tls", NULL };
+static const char *const secure_modes[] = { "auto", "true", "false", NULL };
 
 #define O(f)	offsetof(struct config, f)
 
@@ -167,6 +168,23 @@ static const struct ckey keys[] = {
 	{ "LOG_REMOTE_FLUSH_INTERVAL_MS", C_INT, O(log_remote_flush_ms),
 	  "1000", 10, 3600000, NULL, "how often the exporter looks for new "
 	  "events (and the first retry delay)" },
+	{ "SESSION_LIFETIME", C_DUR, O(session_lifetime), "12h", 1,
+	  86400 * 366, NULL, "a browser session's absolute lifetime, for "
+	  "organisations that set no sessionLifetime" },
+	{ "SESSION_IDLE_TIMEOUT", C_DUR, O(session_idle_timeout), "1h", 0,
+	  86400 * 366, NULL, "a browser session unused this long ends, for "
+	  "organisations that set no sessionIdleTimeout (0: never)" },
+	{ "SESSION_COOKIE_SECURE", C_ENUM, O(session_cookie_secure), "auto",
+	  0, 0, secure_modes, "Secure on the session and CSRF cookies (auto: "
+	  "when ISSUER_URL is https)" },
+	{ "SESSION_COOKIE_DOMAIN", C_STR, O(session_cookie_domain), "", 0, 0,
+	  NULL, "Domain of the session cookies (empty: this host only); "
+	  "return_to may then name hosts under it (forward auth)" },
+	{ "TEMPLATES_DIR", C_STR, O(templates_dir), "conf/templates", 0, 0,
+	  NULL, "the page templates and stylesheet shipped with iam" },
+	{ "TEMPLATE_OVERRIDE_DIR", C_STR, O(template_override_dir), "", 0, 0,
+	  NULL, "the operator's templates: a file here replaces the shipped "
+	  "one of the same name (empty: none)" },
 };
 
 #define NKEYS	(sizeof(keys) / sizeof(keys[0]))
@@ -502,6 +520,13 @@ conf_load(const char *path, struct config *c, char *err, size_t errlen)
 		snprintf(err, errlen, "SCRYPT_N: invalid value (a power of two)");
 		goto out;
 	}
+	/* auto, true, false: resolved to whether cookies say Secure */
+	c->session_cookie_secure = c->session_cookie_secure == 0 ?
+	    strncmp(c->issuer_url, "https://", 8) == 0 :
+	    c->session_cookie_secure == 1;
+	if (c->session_cookie_domain[0] == '.')
+		memmove(c->session_cookie_domain, c->session_cookie_domain + 1,
+		    strlen(c->session_cookie_domain));
 	if (c->jwt_audience[0] == '\0') {
 		free(c->jwt_audience);
 		if ((c->jwt_audience = strdup(c->issuer_url)) == NULL)

@@ -31,6 +31,8 @@ static const char *const evnames[EV__MAX] = {
 	[EV_WORKER_RESTART] = "iam_worker_restarts_total",
 	[EV_PASSWORD_HASH] = "iam_password_hashes_total",
 	[EV_PASSWORD_HASH_BUSY] = "iam_password_hashes_refused_total",
+	[EV_PAGE_LOGIN_OK] = "iam_page_logins_total{result=\"ok\"}",
+	[EV_PAGE_LOGIN_FAILED] = "iam_page_logins_total{result=\"failed\"}",
 };
 
 struct shm {

@@ -29,6 +29,9 @@ enum {
 	SS_ORG_REVOKE_TOKENS,
 	SS_ALL_REVOKE_SESSIONS,
 	SS_ALL_REVOKE_TOKENS,
+	SS_BROWSER_INSERT,
+	SS_COOKIE_SESSION,
+	SS_BROWSER_COUNT,
 	SS__MAX
 };
 
@@ -122,7 +125,7 @@ static const struct stmt_def defs[SS__MAX] = {
 	    "  'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
 	    " to_char(expires_at AT TIME ZONE 'UTC',"
 	    "  'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
-	    " coalesce(ip, ''), coalesce(user_agent, '')"
+	    " coalesce(ip, ''), coalesce(user_agent, ''), kind"
 	    " FROM sessions WHERE user_id = $1 AND revoked_at IS NULL"
 	    " AND expires_at > now() ORDER BY created_at DESC LIMIT 100", 1 },
 	[SS_SESSION_OF_USER] = { "session_of_user",
@@ -142,6 +145,48 @@ static const struct stmt_def defs[SS__MAX] = {
 	[SS_ALL_REVOKE_TOKENS] = { "all_revoke_tokens",
 	    "UPDATE refresh_tokens SET revoked_at = now()"
 	    " WHERE revoked_at IS NULL", 0 },
+	/* A browser session: the organisation's sessionLifetime, else
+	 * SESSION_LIFETIME ($4). */
+	[SS_BROWSER_INSERT] = { "browser_insert",
+	    "INSERT INTO sessions (user_id, kind, cookie_hash, csrf_hash,"
+	    " expires_at, ip, user_agent)"
+	    " SELECT u.id, 'browser', $2, $3, now() + coalesce(nullif("
+	    "  (o.settings->>'sessionLifetime')::bigint, 0), $4::bigint)"
+	    "  * interval '1 second', $5, $6"
+	    " FROM users u JOIN organisations o ON o.id = u.organisation_id"
+	    " WHERE u.id = $1"
+	    " RETURNING id, floor(extract(epoch FROM expires_at))::bigint", 6 },
+	/*
+	 * The live browser session a cookie holds, by its hash (a unique
+	 * index: one index probe), with what /auth/verify and the pages
+	 * need; idle means the organisation's sessionIdleTimeout, else
+	 * SESSION_IDLE_TIMEOUT ($2; 0 none).  last_seen_at is written at
+	 * most once a minute, in the same statement.
+	 */
+	[SS_COOKIE_SESSION] = { "cookie_session",
+	    "WITH c AS (SELECT s.id, s.user_id, u.organisation_id, u.email,"
+	    "  s.csrf_hash, extract(epoch FROM s.auth_time)::bigint,"
+	    "  extract(epoch FROM s.expires_at)::bigint,"
+	    "  coalesce((SELECT string_agg(rl.slug, ',' ORDER BY rl.slug)"
+	    "  FROM user_roles ur JOIN roles rl ON rl.id = ur.role_id"
+	    "  WHERE ur.user_id = u.id), ''),"
+	    "  s.last_seen_at < now() - interval '60 seconds' AS stale"
+	    " FROM sessions s JOIN users u ON u.id = s.user_id"
+	    " JOIN organisations o ON o.id = u.organisation_id"
+	    " WHERE s.cookie_hash = $1 AND s.kind = 'browser'"
+	    " AND s.revoked_at IS NULL AND s.expires_at > now()"
+	    " AND u.status = 'active' AND u.deleted_at IS NULL"
+	    " AND o.status = 'active'"
+	    " AND (coalesce((o.settings->>'sessionIdleTimeout')::bigint,"
+	    "  $2::bigint) = 0 OR s.last_seen_at + coalesce("
+	    "  (o.settings->>'sessionIdleTimeout')::bigint, $2::bigint)"
+	    "  * interval '1 second' > now())),"
+	    " t AS (UPDATE sessions SET last_seen_at = now()"
+	    "  WHERE id = (SELECT id FROM c WHERE stale))"
+	    " SELECT * FROM c", 2 },
+	[SS_BROWSER_COUNT] = { "browser_count",
+	    "SELECT count(*) FROM sessions WHERE kind = 'browser'"
+	    " AND revoked_at IS NULL AND expires_at > now()", 0 },
 };
 const struct stmt_set store_set_session = { defs, SS__MAX,
     STORE_SERVER | STORE_CTL };
@@ -324,7 +369,9 @@ store_sessions_list(struct store *s, struct arena *a, const char *uid,
 		(*rows)[i].expires = store_str(a, r, i, 3);
 		(*rows)[i].ip = store_str(a, r, i, 4);
 		(*rows)[i].ua = store_str(a, r, i, 5);
-		if ((*rows)[i].id == NULL || (*rows)[i].ua == NULL) {
+		(*rows)[i].kind = store_str(a, r, i, 6);
+		if ((*rows)[i].id == NULL || (*rows)[i].ua == NULL ||
+		    (*rows)[i].kind == NULL) {
 			n = -1;
 			break;
 		}
@@ -346,4 +393,67 @@ store_session_of_user(struct store *s, const char *sid, const char *uid)
 	rc = PQntuples(r) == 1;
 	PQclear(r);
 	return rc;
+}
+
+int
+store_browser_insert(struct store *s, struct arena *a, const char *uid,
+    const char *cookie_hash, const char *csrf_hash, const char *lifetime,
+    const char *ip, const char *ua, char **sid, int64_t *expires)
+{
+	const char	*p[6] = { uid, cookie_hash, csrf_hash, lifetime, ip, ua };
+	PGresult	*r;
+	int		 rc = 0;
+
+	if ((r = store_run(s, &store_set_session, SS_BROWSER_INSERT, 6, p)) ==
+	    NULL)
+		return -1;
+	if (PQntuples(r) == 1) {
+		rc = -1;
+		if ((*sid = store_str(a, r, 0, 0)) != NULL) {
+			*expires = store_int(r, 0, 1);
+			rc = 1;
+		}
+	}
+	PQclear(r);
+	return rc;
+}
+
+int
+store_cookie_session(struct store *s, struct arena *a, const char *hash,
+    const char *idle, struct cookie_session *cs)
+{
+	const char	*p[2] = { hash, idle };
+	PGresult	*r;
+	int		 rc = 0;
+
+	memset(cs, 0, sizeof(*cs));
+	if ((r = store_run(s, &store_set_session, SS_COOKIE_SESSION, 2, p)) ==
+	    NULL)
+		return -1;
+	if (PQntuples(r) == 1) {
+		cs->sid = store_str(a, r, 0, 0);
+		cs->uid = store_str(a, r, 0, 1);
+		cs->org = store_str(a, r, 0, 2);
+		cs->email = store_str(a, r, 0, 3);
+		cs->csrf_hash = store_str(a, r, 0, 4);
+		cs->auth_time = store_int(r, 0, 5);
+		cs->expires = store_int(r, 0, 6);
+		cs->roles = store_str(a, r, 0, 7);
+		rc = cs->sid == NULL || cs->uid == NULL || cs->org == NULL ||
+		    cs->email == NULL || cs->csrf_hash == NULL ||
+		    cs->roles == NULL ? -1 : 1;
+	}
+	PQclear(r);
+	return rc;
+}
+
+int64_t
+store_browser_count(struct store *s)
+{
+	int64_t	n;
+
+	if (store_count(store_run(s, &store_set_session, SS_BROWSER_COUNT, 0,
+	    NULL), &n) == -1)
+		return -1;
+	return n;
 }

@@ -556,3 +556,27 @@ rfc3339_valid(const char *s)
 	    digits(s + i + 4, 2) >= 0 && digits(s + i + 4, 2) <= 59 &&
 	    s[i + 6] == '\0';
 }
+
+char *
+pct_encode(struct arena *a, const char *s)
+{
+	static const char	 hx[] = "0123456789ABCDEF";
+	char			*o, *p;
+	unsigned char		 c;
+
+	if ((o = arena_alloc(a, strlen(s) * 3 + 1)) == NULL)
+		return NULL;
+	for (p = o; (c = (unsigned char)*s) != '\0'; s++) {
+		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+		    c == '_' || c == '~' || c == '/')
+			*p++ = (char)c;
+		else {
+			*p++ = '%';
+			*p++ = hx[c >> 4];
+			*p++ = hx[c & 15];
+		}
+	}
+	*p = '\0';
+	return o;
+}

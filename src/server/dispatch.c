@@ -11,6 +11,8 @@
 #include <time.h>
 
 #include "conf.h"
+#include "cookie.h"
+#include "handlers.h"
 #include "guard.h"
 #include "http.h"
 #include "log.h"
@@ -160,6 +162,53 @@ access_log(struct req *r, uint64_t usec)
 		log_raw(LOG_INFO, "http.access", b.data, b.len);
 }
 
+/*
+ * A failed authentication on a route that counts only those: one
+ * increment in the "verify" bucket of the IP; over RATE_MAX the answer
+ * becomes 429.  Success costs no memcached round trip at all.
+ */
+static void
+failure_count(struct req *r)
+{
+	const struct config	*cfg = r->w->cfg;
+	struct rl_result	 res;
+	const char		*who;
+	char			 whobuf[64];
+
+	who = ip_bucket(r->ip, (int)cfg->rate_ipv6_prefix, whobuf,
+	    sizeof(whobuf));
+	if (rl_hit(&r->w->rl, "verify", who, cfg->rate_max, cfg->rate_window,
+	    time(NULL), &res) != 0)
+		return;
+	metrics_event(EV_RATE_LIMITED);
+	log_kv(LOG_WARN, "security.rate_limited", "requestId", r->id, "ip",
+	    r->ip, "path", r->path, LOG_END);
+	retry_after(r, res.reset);
+	resp_error(r, IAM_E_RATE_LIMIT_EXCEEDED, NULL, NULL);
+}
+
+/* A page that needs a session, without one: to /login, and back. */
+static void
+page_to_login(struct req *r)
+{
+	const char	*q = req_param(r, "QUERY_STRING");
+	struct buf	 b;
+	const char	*p = pct_encode(r->a, r->path), *pq = NULL;
+
+	if (q != NULL && *q != '\0' && (pq = pct_encode(r->a, q)) == NULL)
+		p = NULL;
+	buf_init(&b, r->a);
+	if (p != NULL)
+		buf_printf(&b, "/login?return_to=%s%s%s", p, pq ? "%3F" : "",
+		    pq ? pq : "");
+	if (p == NULL || b.oom) {
+		resp_error(r, IAM_E_INTERNAL, NULL, NULL);
+		return;
+	}
+	resp_header(r, "Location", b.data);
+	resp_text(r, 302, "text/plain; charset=utf-8", "", 0);
+}
+
 static void
 answer(struct req *r)
 {
@@ -168,7 +217,7 @@ answer(struct req *r)
 	enum iam_err		 e;
 	unsigned		 allow, flags;
 	long			 idx;
-	int			 cors;
+	int			 cors, need;
 
 	if ((e = http_parse(r)) != IAM_OK) {
 		resp_error(r, e, "Malformed request path, query or cookie",
@@ -203,9 +252,30 @@ answer(struct req *r)
 	}
 	rt = &routes[idx];
 	r->route = idx;
+	need = !(rt->flags & R_PUBLIC) || ((rt->flags & R_AUTH_OPTIONAL) &&
+	    r->authorization != NULL);
+	/* A Bearer header, when sent, decides alone; else a route that
+	 * takes the cookie session reads it.  A public page with a dead
+	 * cookie is served as to anyone. */
+	if (r->authorization == NULL && (rt->flags & (R_COOKIE | R_PAGE)) &&
+	    kv_get(&r->cookies, COOKIE_SID) != NULL) {
+		e = guard_cookie(r);
+		if (e == IAM_E_SERVICE_UNAVAILABLE || (e != IAM_OK && need &&
+		    !(rt->flags & R_PAGE))) {
+			resp_error(r, e, NULL, NULL);
+			if (rt->flags & R_FAILRATE)
+				failure_count(r);
+			return;
+		}
+		if (e == IAM_OK)
+			need = 0;
+	}
+	if (need && (rt->flags & R_PAGE) && r->authorization == NULL) {
+		page_to_login(r);
+		return;
+	}
 	/* Deny by default: a route that is not public needs a caller. */
-	if (!(rt->flags & R_PUBLIC) || ((rt->flags & R_AUTH_OPTIONAL) &&
-	    r->authorization != NULL)) {
+	if (need) {
 		if ((e = guard_bearer(r)) != IAM_OK) {
 			/* RFC 6750 section 3: say how to authenticate, and
 			 * why a token presented was refused. */
@@ -215,8 +285,18 @@ answer(struct req *r)
 				    "Bearer realm=\"iam\"" : "Bearer "
 				    "realm=\"iam\", error=\"invalid_token\"");
 			resp_error(r, e, NULL, NULL);
+			if (rt->flags & R_FAILRATE)
+				failure_count(r);
 			return;
 		}
+	}
+	/* CSRF, deny by default: an unsafe method with the cookie session,
+	 * or on a page, carries the token unless the route opts out. */
+	if ((r->method & (M_POST | M_PUT | M_PATCH | M_DELETE)) &&
+	    !(rt->flags & R_NOCSRF) && (r->via_cookie ||
+	    (rt->flags & R_PAGE)) && (e = guard_csrf(r)) != IAM_OK) {
+		resp_error(r, e, NULL, NULL);
+		return;
 	}
 	/* Permissions: from the database as it is now, not from the token. */
 	if ((rt->perm != NULL || (rt->flags & R_SYSTEM)) &&
@@ -254,6 +334,11 @@ dispatch(struct env *w, struct io *io)
 	r.route = -1;
 	log_request(r.id);	/* filled in as the request is parsed */
 	answer(&r);
+	/* A page's refusal from before its handler (rate limit, CSRF, a
+	 * bad body) or its handler's plain error is shown as a page. */
+	if (r.route >= 0 && (routes[r.route].flags & R_PAGE) &&
+	    r.status >= 400 && r.err != IAM_OK)
+		pg_error_page(&r);
 	/* Whatever a handler left open is not kept: a transaction still
 	 * open here belongs to a path that failed on its way out. */
 	if (w->db.in_tx) {

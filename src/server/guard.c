@@ -10,6 +10,8 @@
 
 #include "accounts.h"
 #include "conf.h"
+#include "cookie.h"
+#include "crypto.h"
 #include "env.h"
 #include "guard.h"
 #include "hcommon.h"
@@ -18,6 +20,7 @@
 #include "log.h"
 #include "parse.h"
 #include "perm.h"
+#include "store_session.h"
 
 static const char *
 claim(json_object *c, const char *key)
@@ -71,6 +74,7 @@ guard_bearer(struct req *r)
 		    "ip", r->ip, LOG_END);
 		return IAM_E_INVALID_TOKEN;
 	}
+	r->claims = c;
 	r->user_id = claim(c, "sub");
 	r->org_id = claim(c, "org");
 	r->sid = claim(c, "sid");
@@ -91,6 +95,58 @@ guard_bearer(struct req *r)
 		return IAM_E_INVALID_TOKEN;
 	}
 	return IAM_OK;
+}
+
+enum iam_err
+guard_cookie(struct req *r)
+{
+	struct actx		x;
+	struct cookie_session	cs;
+	const char		*v;
+	enum iam_err		e;
+
+	if ((v = kv_get(&r->cookies, COOKIE_SID)) == NULL || *v == '\0' ||
+	    strlen(v) > 64)
+		return IAM_E_UNAUTHORIZED;
+	hc_actx(&x, r);
+	if ((e = acct_cookie_session(&x, v, &cs)) != IAM_OK)
+		return e;
+	r->user_id = cs.uid;
+	r->org_id = cs.org;
+	r->sid = cs.sid;
+	r->email = cs.email;
+	r->roles = cs.roles;
+	r->csrf_hash = cs.csrf_hash;
+	r->auth_time = cs.auth_time;
+	r->via_cookie = 1;
+	return IAM_OK;
+}
+
+enum iam_err
+guard_csrf(struct req *r)
+{
+	struct actx		x;
+	struct cookie_session	cs;
+	const char		*tok, *ck;
+
+	if ((tok = kv_get(&r->form, "_csrf")) == NULL)
+		tok = req_param(r, "HTTP_X_CSRF_TOKEN");
+	if (r->via_cookie) {
+		memset(&cs, 0, sizeof(cs));
+		cs.csrf_hash = r->csrf_hash;
+		hc_actx(&x, r);
+		if (acct_csrf_ok(&x, &cs, tok))
+			return IAM_OK;
+	} else {
+		ck = kv_get(&r->cookies, COOKIE_CSRF);
+		if (tok != NULL && ck != NULL && *ck != '\0' &&
+		    strlen(ck) >= 32 && crypto_secret_eq(tok, strlen(tok), ck,
+		    strlen(ck)) == 1)
+			return IAM_OK;
+	}
+	log_kv(LOG_WARN, "security.csrf_failed", "requestId", r->id, "ip",
+	    r->ip, "path", r->path, LOG_END);
+	return IAM_E_CSRF_FAILED;
 }
 
 enum iam_err

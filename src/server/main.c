@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "html.h"
 #include "hashcap.h"
 #include "log.h"
 #include "master.h"
@@ -58,6 +59,14 @@ main(int argc, char *argv[])
 		usage();
 	if (conf_load(path, &cfg, err, sizeof(err)) == -1) {
 		fprintf(stderr, "iam-fcgi: %s\n", err);
+		return 1;
+	}
+	/* The page templates, once, before any worker forks: a broken one
+	 * stops the start with one line naming it. */
+	if (tmpl_load(cfg.templates_dir, cfg.template_override_dir, err,
+	    sizeof(err)) == -1) {
+		fprintf(stderr, "iam-fcgi: %s\n", err);
+		conf_free(&cfg);
 		return 1;
 	}
 	if (check) {

@@ -21,6 +21,7 @@
 
 #include "chain.h"
 #include "conf.h"
+#include "html.h"
 #include "hashcap.h"
 #include "log.h"
 #include "master.h"
@@ -288,6 +289,15 @@ master_run(struct config *cfg, const char *confpath)
 			if (conf_load(path, &next, err, sizeof(err)) == -1) {
 				log_kv(LOG_ERROR, "master.reload_failed",
 				    "error", err, LOG_END);
+				continue;
+			}
+			/* The templates too, or nothing: a broken one keeps
+			 * the running generation and its set. */
+			if (tmpl_load(next.templates_dir,
+			    next.template_override_dir, err, sizeof(err)) == -1) {
+				log_kv(LOG_ERROR, "master.reload_failed",
+				    "error", err, LOG_END);
+				conf_free(&next);
 				continue;
 			}
 			conf_free(cfg);

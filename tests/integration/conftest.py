@@ -671,3 +671,93 @@ def all_mail_to(addr, timeout=15.0):
     assert wait_for(lambda: len(mails_to(addr, timeout=0)) >= want,
                     timeout=timeout), "mail to %s not all delivered" % addr
     return mails_to(addr, timeout=0)
+
+
+# --- a browser, for the hosted pages -----------------------------------------
+
+class Browser:
+    """A cookie jar and one client address: what a browser sends the pages.
+
+    Cookies are kept as Set-Cookie says (a Max-Age=0 drops one); forms'
+    _csrf values are read from the HTML as a browser would submit them.
+    """
+
+    def __init__(self, ip=None):
+        self.ip = ip or fresh_ip()
+        self.jar = {}
+        self.set_cookies = []
+
+    def cookie_header(self):
+        return "; ".join("%s=%s" % kv for kv in self.jar.items())
+
+    def send(self, method, path, form=None, headers=None, body=None, ctype=None):
+        h = dict(headers or {})
+        if self.jar:
+            h["Cookie"] = self.cookie_header()
+        if form is not None:
+            body = urllib.parse.urlencode(form)
+            ctype = "application/x-www-form-urlencoded"
+            remember_secrets(dict(form))
+        h["X-Forwarded-For"] = self.ip
+        if ctype:
+            h["Content-Type"] = ctype
+        if isinstance(body, (dict, list)):
+            body = json.dumps(body)
+            h["Content-Type"] = "application/json"
+        c = http.client.HTTPConnection(HOST, PORT, timeout=20)
+        try:
+            c.request(method, path, body=body, headers=h)
+            r = c.getresponse()
+            self.set_cookies = r.headers.get_all("Set-Cookie") or []
+            resp = Resp(r.status, r.getheaders(), r.read())
+        finally:
+            c.close()
+        for sc in self.set_cookies:
+            name, _, rest = sc.partition("=")
+            value = rest.split(";", 1)[0]
+            if "Max-Age=0" in sc:
+                self.jar.pop(name, None)
+            else:
+                self.jar[name] = value
+                if name in ("iam_sid", "iam_csrf"):
+                    SECRETS.add(value)
+        resp.text = resp.body.decode("utf-8", "replace")
+        return resp
+
+    def get(self, path, **kw):
+        return self.send("GET", path, **kw)
+
+    def csrf(self, page="/login"):
+        """The _csrf of a form on page (fetching it sets iam_csrf)."""
+        import re as _re
+        r = self.get(page)
+        m = _re.search(r'name="_csrf" value="([^"]+)"', r.text)
+        assert m, r.text
+        return m.group(1)
+
+    def post(self, path, form, csrf=True, page="/login", **kw):
+        form = dict(form)
+        if csrf is True:
+            form["_csrf"] = self.jar.get("iam_csrf") or self.csrf(page)
+        elif csrf:
+            form["_csrf"] = csrf
+        return self.send("POST", path, form=form, **kw)
+
+    def sign_in(self, email, password=PASSWORD, return_to=None):
+        form = {"email": email, "password": password}
+        if return_to is not None:
+            form["return_to"] = return_to
+        r = self.post("/login", form)
+        assert r.status == 303, (r.status, r.text)
+        return r
+
+
+def set_cookie_attrs(header):
+    """'name=v; A; B=c' -> (name, value, {lower attr: value or True})."""
+    parts = [p.strip() for p in header.split(";")]
+    name, _, value = parts[0].partition("=")
+    attrs = {}
+    for p in parts[1:]:
+        k, eq, v = p.partition("=")
+        attrs[k.lower()] = v if eq else True
+    return name, value, attrs

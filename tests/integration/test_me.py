@@ -59,7 +59,8 @@ def test_sessions_are_listed_with_current_and_can_be_ended():
     lst = r.json["data"]
     assert len(lst) == 2
     assert set(lst[0]) == {"id", "createdAt", "lastSeenAt", "expiresAt", "ip",
-                           "userAgent", "current"}
+                           "userAgent", "current", "type"}
+    assert {s["type"] for s in lst} == {"api"}
     assert sum(s["current"] for s in lst) == 1
     other = [s for s in lst if not s["current"]][0]["id"]
     r = request("DELETE", "/v1/me/sessions/" + other, headers=bearer(a["accessToken"]))

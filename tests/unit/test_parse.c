@@ -240,6 +240,50 @@ rfc3339_times_and_dates(void **state)
 	assert_false(rfc3339_valid("2026-11-23T"));
 }
 
+static void
+return_to_never_leaves_the_origin_or_the_cookie_domain(void **state)
+{
+	(void)state;
+	/* same-origin paths */
+	assert_true(return_to_ok("/account", NULL));
+	assert_true(return_to_ok("/", ""));
+	assert_true(return_to_ok("/a?b=c&d=%2F", NULL));
+	assert_false(return_to_ok("//evil.example", NULL));
+	assert_false(return_to_ok("/\\evil.example", NULL));
+	assert_false(return_to_ok("/a\\b", NULL));
+	assert_false(return_to_ok("https:evil.example", NULL));
+	assert_false(return_to_ok("javascript:alert(1)", NULL));
+	assert_false(return_to_ok("/a b", NULL));
+	assert_false(return_to_ok("/a\r\nSet-Cookie: x", NULL));
+	assert_false(return_to_ok("", NULL));
+	assert_false(return_to_ok(NULL, NULL));
+	assert_false(return_to_ok("account", NULL));
+	/* absolute URLs: only under the cookie domain, and only then */
+	assert_false(return_to_ok("https://app.example.com/", NULL));
+	assert_false(return_to_ok("https://app.example.com/", ""));
+	assert_true(return_to_ok("https://app.example.com/", "example.com"));
+	assert_true(return_to_ok("https://example.com", "example.com"));
+	assert_true(return_to_ok("https://a.b.example.com:8443/x?y#z",
+	    "example.com"));
+	assert_false(return_to_ok("https://evil-example.com/", "example.com"));
+	assert_false(return_to_ok("https://example.com.evil.test/",
+	    "example.com"));
+	assert_false(return_to_ok("https://xexample.com/", "example.com"));
+	assert_false(return_to_ok("https://example.com@evil.test/",
+	    "example.com"));
+	assert_false(return_to_ok("https://evil.test\\@example.com/",
+	    "example.com"));
+	assert_false(return_to_ok("https://app.example.com:/", "example.com"));
+	assert_false(return_to_ok("https://app.example.com:8x/", "example.com"));
+	assert_false(return_to_ok("https://APP.example.com/", "example.com"));
+	assert_false(return_to_ok("ftp://app.example.com/", "example.com"));
+	assert_false(return_to_ok("https://[::1]/", "example.com"));
+	/* http only on a loopback host */
+	assert_false(return_to_ok("http://app.example.com/", "example.com"));
+	assert_true(return_to_ok("http://localhost:3000/", "localhost"));
+	assert_false(return_to_ok("http://localhost.evil/", "localhost"));
+}
+
 int
 main(void)
 {
@@ -254,6 +298,8 @@ main(void)
 		cmocka_unit_test(content_types_are_parsed),
 		cmocka_unit_test(utf8_validation),
 		cmocka_unit_test(rfc3339_times_and_dates),
+		cmocka_unit_test(
+		    return_to_never_leaves_the_origin_or_the_cookie_domain),
 	};
 
 	return cmocka_run_group_tests_name("parse", tests, setup, teardown);
