@@ -16,6 +16,7 @@
 #include "keys.h"
 #include "ratelimit.h"
 #include "revoke.h"
+#include "sesscache.h"
 #include "store.h"
 
 struct config;
@@ -27,6 +28,7 @@ struct env {
 	struct arena		 arena;
 	struct keyring		 keys;
 	struct revocations	 revoked;
+	struct scache		 sessions;	/* browser sessions just seen */
 	char			 dummy_hash[128];	/* for unknown emails */
 	char			 rid_prefix[17];
 	uint64_t		 served;

@@ -67,6 +67,9 @@ struct req {
 	int64_t		 auth_time;
 
 	enum iam_err	 err;		/* the last resp_error's, or IAM_OK */
+	/* An origin a page's form may end at (its CSP's form-action), when
+	 * the redirect after the POST leaves this origin. */
+	const char	*form_origin;
 
 	/* Response. */
 	int		 status;	/* 0 until a response is set */

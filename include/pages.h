@@ -21,7 +21,9 @@ enum iam_err	 pg_render(struct req *, int status, const char *page,
 		    struct tscope *);
 /* 303 See Other to location (ours: a path or a checked return_to). */
 enum iam_err	 pg_redirect(struct req *, const char *location);
-/* The form's return_to when return_to_ok allows it, else NULL. */
+/* The form's return_to when return_to_ok allows it, else NULL.  An
+ * absolute one's origin joins the page's CSP form-action (browsers
+ * apply it to the redirect that follows the POST). */
 const char	*pg_return_to(struct req *, const char *v);
 /*
  * Renders page again with the domain error e said on it (error, and

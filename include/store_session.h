@@ -31,6 +31,7 @@ struct cookie_session {
 	const char	*roles;		/* the user's role slugs, comma list */
 	const char	*csrf_hash;	/* "\x" and the hex of its CSRF token's SHA-256 */
 	int64_t		 auth_time, expires;	/* epoch seconds */
+	int64_t		 idle;		/* the idle limit that applies (0: none) */
 };
 
 /* A session of uid for lifetime seconds (capped by the organisation's

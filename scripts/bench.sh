@@ -102,6 +102,14 @@ curl -fs -o /dev/null -H 'Content-Type: application/json' \
 AT=$(curl -fs -H 'Content-Type: application/json' \
     -d "{\"email\":\"bench@example.test\",\"password\":\"$PW\"}" "$URL/v1/auth/login" |
     /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["accessToken"])')
+# A browser session for the cookie row: the sign-in form as a browser
+# sends it.
+CSRF=$(curl -fs -D - -o /dev/null "$URL/login" | sed -n 's/^Set-Cookie: iam_csrf=\([^;]*\).*/\1/p' | tr -d '\r')
+SID=$(curl -fs -D - -o /dev/null -H "Cookie: iam_csrf=$CSRF" \
+    --data-urlencode "email=bench@example.test" --data-urlencode "password=$PW" \
+    --data-urlencode "_csrf=$CSRF" "$URL/login" |
+    sed -n 's/^Set-Cookie: iam_sid=\([^;]*\).*/\1/p' | tr -d '\r')
+[ -n "$SID" ] || { echo "bench: no browser session"; exit 1; }
 psql_bench() {
 	if [ "$(id -u)" -eq 0 ]; then
 		runuser -u iam -- psql -h "$D/run" -U postgres -d iam -qAtc "$1"
@@ -228,6 +236,13 @@ pair "GET /health/ready" "/health/ready" "" "responder pk,pk,incr" "/bench/respo
 pair "GET /v1/me" "/v1/me" "Authorization: Bearer $AT" \
     "responder verify,incr,pk" "/bench/responder?mode=verify,incr,pk" ""
 pair "GET /oauth2/jwks" "/oauth2/jwks" "" "responder incr" "/bench/responder?mode=incr" ""
+# Forward auth counts only failures: a good credential costs one verify
+# (Bearer) or one primary-key select (cookie), and no memcached trip.
+pair "GET /auth/verify (Bearer)" "/auth/verify" "Authorization: Bearer $AT" \
+    "responder verify" "/bench/responder?mode=verify" ""
+pair "GET /auth/verify (cookie)" "/auth/verify" "Cookie: iam_sid=$SID" \
+    "responder pk" "/bench/responder?mode=pk" ""
+pair "GET /login" "/login" "" "responder none" "/bench/responder?mode=none" ""
 pair "POST /v1/auth/refresh" "/v1/auth/refresh" "lua:refresh" \
     "responder sign,tx2" "/bench/responder?mode=sign,tx2" ""
 # Audited writes of two organisations (the chainer linking them as they
@@ -390,6 +405,9 @@ row "GET /metrics (rate-limited)" "responder incr"
 row "GET /health/ready" "responder pk,pk,incr"
 row "GET /v1/me" "responder verify,incr,pk"
 row "GET /oauth2/jwks" "responder incr"
+row "GET /auth/verify (Bearer)" "responder verify"
+row "GET /auth/verify (cookie)" "responder pk"
+row "GET /login" "responder none"
 row "POST /v1/auth/refresh" "responder sign,tx2"
 row "audited writes, 2 orgs (responder insa)" "responder ins"
 row "POST /v1/auth/login" "scrypt bound"

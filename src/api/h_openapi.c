@@ -162,6 +162,12 @@ operation(struct arena *a, const struct route *rt, json_object *params,
 		json_object_array_add(sec, json_object_new_object());
 		json_object_object_add(json_object_array_get_idx(sec, 0),
 		    "bearerAuth", json_object_new_array());
+		/* or the browser session, with X-CSRF-Token on writes */
+		if (rt->flags & R_COOKIE) {
+			json_object_array_add(sec, json_object_new_object());
+			json_object_object_add(json_object_array_get_idx(sec,
+			    1), "cookieAuth", json_object_new_array());
+		}
 		json_object_object_add(op, "security", sec);
 	}
 	if (rt->perm != NULL)
@@ -248,7 +254,11 @@ build(struct env *w)
 	comp = json_object_new_object();
 	json_object_object_add(comp, "schemas", schemas);
 	o = json_tokener_parse("{\"bearerAuth\":{\"type\":\"http\","
-	    "\"scheme\":\"bearer\",\"bearerFormat\":\"JWT\"}}");
+	    "\"scheme\":\"bearer\",\"bearerFormat\":\"JWT\"},"
+	    "\"cookieAuth\":{\"type\":\"apiKey\",\"in\":\"cookie\","
+	    "\"name\":\"iam_sid\",\"description\":\"The hosted pages' "
+	    "session; unsafe methods also need X-CSRF-Token: the iam_csrf "
+	    "cookie's value\"}}");
 	json_object_object_add(comp, "securitySchemes", o);
 	json_object_object_add(root, "components", comp);
 	s = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN);

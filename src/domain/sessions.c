@@ -125,17 +125,38 @@ enum iam_err
 acct_cookie_session(struct actx *x, const char *cookie,
     struct cookie_session *cs)
 {
-	char	*hash;
+	struct env	*w = x->w;
+	unsigned char	 d[32];
+	char		*hash, *hex;
+	time_t		 now = time(NULL), loaded;
 
-	if ((hash = dom_secret_hash(x, cookie)) == NULL)
+	if (crypto_sha256(cookie, strlen(cookie), d) == -1)
 		return IAM_E_INTERNAL;
-	switch (store_cookie_session(&x->w->db, x->a, hash, dom_num(x,
-	    x->w->cfg->session_idle_timeout), cs)) {
+	/*
+	 * What this worker read a moment ago holds unless a revocation of
+	 * the session, its user or its organisation came since (NOTIFY
+	 * brings them, as for access tokens) or it has run out.
+	 */
+	(void)env_sync(w, now);
+	if (scache_get(&w->sessions, d, now, x->a, cs, &loaded)) {
+		if (cs->expires > now && !revoke_voids(&w->revoked, cs->org,
+		    cs->uid, cs->sid, (int64_t)loaded))
+			return IAM_OK;
+		scache_drop(&w->sessions, d);
+	}
+	if ((hex = hex_encode(x->a, d, sizeof(d))) == NULL ||
+	    (hash = arena_printf(x->a, "\\x%s", hex)) == NULL)
+		return IAM_E_INTERNAL;
+	switch (store_cookie_session(&w->db, x->a, hash, dom_num(x,
+	    w->cfg->session_idle_timeout), cs)) {
 	case -1:
 		return IAM_E_SERVICE_UNAVAILABLE;
 	case 0:
 		return IAM_E_UNAUTHORIZED;
 	}
+	/* An idle limit under two minutes is checked on every request. */
+	if (cs->idle == 0 || cs->idle >= 120)
+		scache_put(&w->sessions, d, now, cs);
 	return IAM_OK;
 }
 

@@ -43,6 +43,8 @@ env_init(struct env *w, const struct config *cfg, int connect_db)
 		return -1;
 	}
 	store_init(&w->db, cfg);
+	if (scache_init(&w->sessions) == -1)
+		return -1;
 	/* The hash unknown emails are checked against, so that they cost
 	 * what known ones do. */
 	if (crypto_random(rnd, sizeof(rnd)) == -1 ||
@@ -60,6 +62,7 @@ env_free(struct env *w)
 {
 	keys_free(&w->keys);
 	revoke_free(&w->revoked);
+	scache_free(&w->sessions);
 	store_close(&w->db);
 	rl_close(&w->rl);
 	arena_free(&w->arena);

@@ -161,7 +161,9 @@ static const struct stmt_def defs[SS__MAX] = {
 	 * index: one index probe), with what /auth/verify and the pages
 	 * need; idle means the organisation's sessionIdleTimeout, else
 	 * SESSION_IDLE_TIMEOUT ($2; 0 none).  last_seen_at is written at
-	 * most once a minute, in the same statement.
+	 * most once a minute, in the same statement (with the workers'
+	 * SCACHE_TTL, it is never more than a minute behind a session in
+	 * use).
 	 */
 	[SS_COOKIE_SESSION] = { "cookie_session",
 	    "WITH c AS (SELECT s.id, s.user_id, u.organisation_id, u.email,"
@@ -170,7 +172,10 @@ static const struct stmt_def defs[SS__MAX] = {
 	    "  coalesce((SELECT string_agg(rl.slug, ',' ORDER BY rl.slug)"
 	    "  FROM user_roles ur JOIN roles rl ON rl.id = ur.role_id"
 	    "  WHERE ur.user_id = u.id), ''),"
-	    "  s.last_seen_at < now() - interval '60 seconds' AS stale"
+	    /* 50, not 60: a worker trusts what it read for SCACHE_TTL */
+	    "  s.last_seen_at < now() - interval '50 seconds' AS stale,"
+	    "  coalesce((o.settings->>'sessionIdleTimeout')::bigint,"
+	    "  $2::bigint) AS idle"
 	    " FROM sessions s JOIN users u ON u.id = s.user_id"
 	    " JOIN organisations o ON o.id = u.organisation_id"
 	    " WHERE s.cookie_hash = $1 AND s.kind = 'browser'"
@@ -439,6 +444,7 @@ store_cookie_session(struct store *s, struct arena *a, const char *hash,
 		cs->auth_time = store_int(r, 0, 5);
 		cs->expires = store_int(r, 0, 6);
 		cs->roles = store_str(a, r, 0, 7);
+		cs->idle = store_int(r, 0, 9);
 		rc = cs->sid == NULL || cs->uid == NULL || cs->org == NULL ||
 		    cs->email == NULL || cs->csrf_hash == NULL ||
 		    cs->roles == NULL ? -1 : 1;

@@ -59,7 +59,13 @@ pg_scope(struct req *r, const char *title)
 static void
 page_headers(struct req *r)
 {
-	resp_header(r, "Content-Security-Policy", CSP);
+	const char	*csp = NULL;
+
+	if (r->form_origin != NULL)
+		csp = arena_printf(r->a, "default-src 'none'; style-src "
+		    "'self'; img-src 'self' data:; form-action 'self' %s; "
+		    "frame-ancestors 'none'; base-uri 'none'", r->form_origin);
+	resp_header(r, "Content-Security-Policy", csp != NULL ? csp : CSP);
 	resp_header(r, "X-Frame-Options", "DENY");
 	resp_header(r, "Cache-Control", "no-store");
 }
@@ -93,7 +99,16 @@ pg_redirect(struct req *r, const char *location)
 const char *
 pg_return_to(struct req *r, const char *v)
 {
-	return return_to_ok(v, r->w->cfg->session_cookie_domain) ? v : NULL;
+	size_t	n;
+
+	if (!return_to_ok(v, r->w->cfg->session_cookie_domain))
+		return NULL;
+	if (v[0] != '/') {		/* scheme://host[:port], checked */
+		n = strcspn(strstr(v, "//") + 2, "/?#");
+		r->form_origin = arena_strndup(r->a, v, (size_t)(strstr(v,
+		    "//") + 2 - v) + n);
+	}
+	return v;
 }
 
 const char *

@@ -58,6 +58,12 @@ pg_login_post(struct req *r)
 	    IAM_OK)
 		return pg_fail(r, &x, e, "login", login_scope(r, fstr(v[0]),
 		    ret));
+	/* A session this browser held before (someone else's, maybe) ends:
+	 * its cookie is replaced, and nobody else should hold it. */
+	if (r->via_cookie) {
+		hc_actx(&x, r);
+		(void)acct_end_browser_session(&x);
+	}
 	left = b.expires - time(NULL);
 	cookie_set(r, COOKIE_SID, b.cookie, left > 0 ? left : 1);
 	cookie_set(r, COOKIE_CSRF, b.csrf, left > 0 ? left : 1);

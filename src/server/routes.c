@@ -145,12 +145,16 @@ const struct route routes[] = {
 	  R_SYSTEM, NULL, "Re-seal every stored secret under "
 	  "SECRET_ENCRYPTION_KEY", &fs_empty, NULL },
 
-	/* The hosted pages (HTML; not in /openapi.json). */
-	{ M_GET, "/login", pg_login_get, PUB | R_PAGE, NULL,
+	/*
+	 * The hosted pages (HTML; not in /openapi.json).  Their GETs that
+	 * only render a form (no database; one indexed select when a cookie
+	 * comes) are not counted, like /health; every POST is, in AUTH too.
+	 */
+	{ M_GET, "/login", pg_login_get, PUB | R_PAGE | R_NORATE, NULL,
 	  "Sign-in page", NULL, &fs_pg_return_q },
 	{ M_POST, "/login", pg_login_post, AUTH | R_PAGE, NULL,
 	  "Sign in: a browser session", &fs_pg_login, NULL },
-	{ M_GET, "/logout", pg_logout_get, PUB | R_PAGE, NULL,
+	{ M_GET, "/logout", pg_logout_get, PUB | R_PAGE | R_NORATE, NULL,
 	  "Sign-out confirmation", NULL, NULL },
 	{ M_POST, "/logout", pg_logout_post, R_PAGE, NULL,
 	  "Sign out: the browser session ends", &fs_pg_csrf, NULL },
@@ -161,16 +165,16 @@ const struct route routes[] = {
 	  &fs_pg_password, NULL },
 	{ M_POST, "/account/sessions/:id/end", pg_account_end_session,
 	  R_PAGE, NULL, "End one session (form)", &fs_pg_csrf, NULL },
-	{ M_GET, "/forgot-password", pg_forgot_get, PUB | R_PAGE, NULL,
+	{ M_GET, "/forgot-password", pg_forgot_get, PUB | R_PAGE | R_NORATE, NULL,
 	  "Ask for a reset link", NULL, NULL },
 	{ M_POST, "/forgot-password", pg_forgot_post, AUTH | R_PAGE, NULL,
 	  "Mail a reset link (form)", &fs_pg_forgot, NULL },
-	{ M_GET, "/reset-password", pg_reset_get, PUB | R_PAGE, NULL,
+	{ M_GET, "/reset-password", pg_reset_get, PUB | R_PAGE | R_NORATE, NULL,
 	  "Choose a new password (the link's token kept)", NULL,
 	  &fs_pg_token_q },
 	{ M_POST, "/reset-password", pg_reset_post, AUTH | R_PAGE, NULL,
 	  "Set the new password (form)", &fs_pg_reset, NULL },
-	{ M_GET, "/verify-email", pg_verify_get, PUB | R_PAGE, NULL,
+	{ M_GET, "/verify-email", pg_verify_get, PUB | R_PAGE | R_NORATE, NULL,
 	  "Confirm an address (a button)", NULL, &fs_pg_token_q },
 	{ M_POST, "/verify-email", pg_verify_post, AUTH | R_PAGE, NULL,
 	  "Confirm an address (form)", &fs_pg_token, NULL },

@@ -438,7 +438,10 @@ def test_openapi_describes_exactly_the_route_table():
     assert served == table
     users = doc["paths"]["/v1/admin/users/{id}"]["patch"]
     assert users["x-permission"] == "users:update"
-    assert users["security"] == [{"bearerAuth": []}]
+    assert users["security"] == [{"bearerAuth": []}, {"cookieAuth": []}]
+    assert doc["paths"]["/v1/system/organisations"]["get"]["security"] == \
+        [{"bearerAuth": []}]
+    assert doc["components"]["securitySchemes"]["cookieAuth"]["name"] == "iam_sid"
     assert users["parameters"][0]["name"] == "id"
     assert "security" not in doc["paths"]["/health"]["get"]
     assert doc["paths"]["/v1/system/rotate-signing-key"]["post"][

@@ -123,6 +123,10 @@ def test_each_sign_in_issues_a_new_session_id():
     first = b.jar["iam_sid"]
     b.sign_in(email)
     assert b.jar["iam_sid"] != first
+    # the session the browser held before ends with it
+    x = Browser()
+    x.jar["iam_sid"] = first
+    assert x.get("/account").status == 302
 
 
 def test_a_page_that_needs_a_session_sends_the_browser_to_login_with_return_to():
@@ -213,28 +217,66 @@ def test_password_change_on_account_keeps_this_session_and_ends_the_others():
     assert login(email, new).status == 200
 
 
-def test_idle_and_absolute_expiry_end_a_browser_session():
-    email, _ = register()
+def fresh_browser_session(email):
+    """A signed-in browser whose session no worker has looked up yet (a
+    worker trusts a lookup for SCACHE_TTL seconds), and its id."""
     b = Browser()
     b.sign_in(email)
-    assert b.get("/account").status == 200
     sid = psql_value("SELECT s.id FROM sessions s JOIN users u ON u.id ="
-                     " s.user_id WHERE u.email = '%s' AND kind = 'browser'" % email)
+                     " s.user_id WHERE u.email = '%s' AND kind = 'browser'"
+                     " AND s.revoked_at IS NULL ORDER BY s.created_at DESC"
+                     " LIMIT 1" % email)
+    return b, sid
+
+
+def test_idle_and_absolute_expiry_end_a_browser_session():
+    email, _ = register()
     # idle: unused longer than SESSION_IDLE_TIMEOUT (1h)
+    b, sid = fresh_browser_session(email)
     psql_value("UPDATE sessions SET last_seen_at = now() - interval '61 minutes'"
                " WHERE id = '%s'" % sid)
     assert b.get("/account").status == 302
+    # not yet idle: served, and the use moves last_seen (at most once a
+    # minute)
+    b, sid = fresh_browser_session(email)
     psql_value("UPDATE sessions SET last_seen_at = now() - interval '59 minutes'"
                " WHERE id = '%s'" % sid)
     assert b.get("/account").status == 200
-    # a use moves last_seen (at most once a minute)
     seen = psql_value("SELECT now() - last_seen_at < interval '5 seconds'"
                       " FROM sessions WHERE id = '%s'" % sid)
     assert seen == "t"
     # absolute: past its end, however recently used
+    b, sid = fresh_browser_session(email)
     psql_value("UPDATE sessions SET expires_at = now() - interval '1 second'"
                " WHERE id = '%s'" % sid)
     assert b.get("/account").status == 302
+
+
+def test_an_ended_browser_session_is_refused_at_once_by_every_worker():
+    from conftest import accepted_everywhere, refused_everywhere
+    email, _ = register()
+    b = Browser()
+    b.sign_in(email)
+    hdr = {"Cookie": b.cookie_header()}
+    accepted_everywhere("GET", "/v1/me", headers=hdr)     # cached everywhere
+    other = Browser()
+    other.sign_in(email)
+    sid = [s["id"] for s in other.get("/v1/me/sessions").json["data"]
+           if not s["current"]][0]
+    r = other.send("DELETE", "/v1/me/sessions/" + sid,
+                   headers={"X-CSRF-Token": other.jar["iam_csrf"]})
+    assert r.status == 204
+    refused_everywhere("GET", "/v1/me", headers=hdr)
+    # a suspended member's session too
+    owner = onboard()
+    m = add_member(owner)
+    mb = Browser()
+    mb.sign_in(m.email)
+    mh = {"Cookie": mb.cookie_header()}
+    accepted_everywhere("GET", "/v1/me", headers=mh)
+    assert owner.call("PATCH", "/v1/admin/users/%s" % m.id,
+                      {"status": "suspended"}).status == 200
+    refused_everywhere("GET", "/v1/me", headers=mh)
 
 
 def test_the_organisations_idle_timeout_overrides_the_default():
@@ -409,3 +451,46 @@ def test_page_sign_ins_and_live_sessions_are_in_metrics():
     assert metric_value(m1, 'iam_page_logins_total{result="ok"}') >= ok0 + 1
     assert metric_value(m1, 'iam_page_logins_total{result="failed"}') >= bad0 + 1
     assert metric_value(m1, "iam_browser_sessions_active") >= 1
+
+
+def test_sessions_from_pages_end_with_the_api_calls_too():
+    email, _ = register()
+    a, b = Browser(), Browser()
+    a.sign_in(email)
+    b.sign_in(email)
+    ids = [s["id"] for s in a.get("/v1/me/sessions").json["data"] if not s["current"]]
+    r = a.send("DELETE", "/v1/me/sessions/" + ids[0],
+               headers={"X-CSRF-Token": a.jar["iam_csrf"]})
+    assert r.status == 204
+    assert b.get("/account").status == 302
+    b.sign_in(email)
+    tok = login(email).json["data"]["accessToken"]
+    assert request("POST", "/v1/auth/logout-all", headers=bearer(tok)).status == 204
+    assert a.get("/account").status == 302 and b.get("/account").status == 302
+
+
+import pytest                                               # noqa: E402
+from conftest import configured                             # noqa: E402
+
+
+@pytest.mark.destructive
+def test_with_a_cookie_domain_return_to_may_name_hosts_under_it_and_cookies_carry_it():
+    email, _ = register()
+    with configured(SESSION_COOKIE_DOMAIN="example.test",
+                    SESSION_COOKIE_SECURE="true"):
+        b = Browser()
+        r = b.get("/login?return_to=https://app.example.test/x")
+        assert 'value="https://app.example.test/x"' in r.text
+        # the redirect after the POST leaves this origin: form-action says so
+        assert "form-action 'self' https://app.example.test;" in \
+            r.headers["content-security-policy"]
+        r = b.sign_in(email, return_to="https://app.example.test/x?y=1")
+        assert r.headers["location"] == "https://app.example.test/x?y=1"
+        for h in b.set_cookies:
+            _, _, attrs = set_cookie_attrs(h)
+            assert attrs["domain"] == "example.test" and attrs["secure"] is True
+        for bad in ["https://evil-example.test/", "https://example.test.evil/",
+                    "http://app.example.test/", "https://app.example.test@evil/",
+                    "//app.example.test/"]:
+            r = Browser().sign_in(email, return_to=bad)
+            assert r.headers["location"] == "/account", bad
