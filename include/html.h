@@ -43,6 +43,8 @@ struct tscope	*ts_item(struct tscope *s, const char *name);
  */
 int	 tmpl_load(const char *dir, const char *over, char *err,
 	    size_t errlen);
+/* Frees the set in force (at exit). */
+void	 tmpl_free(void);
 /* Renders page (e.g. "login") inside layout.html into b; 0 or -1. */
 int	 tmpl_render(struct buf *, const char *page, const struct tscope *);
 /* The stylesheet as loaded (NULL before a load), and its length. */

@@ -391,6 +391,7 @@ up() {
 		cat <<EOT
 
   iam is running at http://127.0.0.1:$HTTP_PORT
+    sign in:  http://127.0.0.1:$HTTP_PORT/login (the hosted pages)
     health:   curl http://127.0.0.1:$HTTP_PORT/health/ready
     api:      http://127.0.0.1:$HTTP_PORT/openapi.json
     config:   $DIR/iam.conf (bin/iamctl reads it from this checkout)

@@ -376,6 +376,13 @@ fail:
 	return -1;
 }
 
+void
+tmpl_free(void)
+{
+	tset_free(cur);
+	cur = NULL;
+}
+
 const char *
 tmpl_css(size_t *len)
 {

@@ -72,6 +72,7 @@ main(int argc, char *argv[])
 	if (check) {
 		printf("iam-fcgi: configuration OK (%s)\n",
 		    cfg.path ? cfg.path : "environment only");
+		tmpl_free();
 		conf_free(&cfg);
 		return 0;
 	}
@@ -99,6 +100,7 @@ main(int argc, char *argv[])
 			return 1;
 		rc = worker_cgi(&w);
 		env_free(&w);
+		tmpl_free();
 		conf_free(&cfg);
 		return rc;
 	}
@@ -108,6 +110,7 @@ main(int argc, char *argv[])
 			return 1;
 		rc = worker_loop(&w, 0);
 		env_free(&w);
+		tmpl_free();
 		conf_free(&cfg);
 		return rc;
 	}

@@ -67,6 +67,7 @@ teardown(void **state)
 	char	cmd[200];
 
 	(void)state;
+	tmpl_free();
 	snprintf(cmd, sizeof(cmd), "rm -rf %s %s", dir, over);
 	return system(cmd) == 0 ? 0 : -1;
 }
