@@ -16,7 +16,7 @@
 #include "keys.h"
 #include "ratelimit.h"
 #include "revoke.h"
-#include "sesscache.h"
+#include "vcache.h"
 #include "store.h"
 
 struct config;
@@ -28,7 +28,8 @@ struct env {
 	struct arena		 arena;
 	struct keyring		 keys;
 	struct revocations	 revoked;
-	struct scache		 sessions;	/* browser sessions just seen */
+	struct vcache		 sessions;	/* browser sessions just seen */
+	struct vcache		 tokens;	/* access tokens verified */
 	char			 dummy_hash[128];	/* for unknown emails */
 	char			 rid_prefix[17];
 	uint64_t		 served;

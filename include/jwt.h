@@ -38,6 +38,12 @@ char	*jwt_sign(struct arena *, const struct jwt_key *, json_object *claims);
  * signature, then iss, aud, exp (with skew) and iat/nbf not in the future.
  * On JWT_OK *claims is set (freed when the arena is reset).
  */
+/* A payload verified earlier (kept as JSON text), parsed into the
+ * arena as jwt_verify parses one; NULL if it is not. */
+json_object	*jwt_claims_parse(struct arena *, const char *json, size_t len);
+/* The kid its header names (unverified: for a token verified already),
+ * or NULL. */
+const char	*jwt_kid(struct arena *, const char *token, size_t len);
 enum jwt_result jwt_verify(struct arena *, const char *token, size_t len,
 	    jwt_find_fn, void *ctx, const char *iss, const char *aud,
 	    time_t now, int skew, json_object **claims);

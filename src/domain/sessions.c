@@ -121,6 +121,49 @@ out:
 	return e;
 }
 
+/* How long a worker trusts a session it looked up (vcache.h). */
+#define SESSION_TTL	10
+
+/* A session as the worker's cache keeps it: its fields, NUL-separated. */
+static void
+session_keep(struct actx *x, const unsigned char d[32], time_t now,
+    const struct cookie_session *cs)
+{
+	const char *const	 f[] = { cs->sid, cs->uid, cs->org, cs->email,
+		cs->roles, cs->csrf_hash };
+	struct buf		 b;
+	size_t			 i;
+
+	buf_init(&b, x->a);
+	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+		buf_add(&b, f[i], strlen(f[i]) + 1);
+	buf_printf(&b, "%lld", (long long)cs->auth_time);
+	if (!b.oom)
+		vcache_put(&x->w->sessions, d, now, (time_t)cs->expires,
+		    b.data, b.len);
+}
+
+static int
+session_read(const char *blob, size_t len, struct cookie_session *cs)
+{
+	const char	**f[] = { &cs->sid, &cs->uid, &cs->org, &cs->email,
+		&cs->roles, &cs->csrf_hash };
+	const char	*p = blob, *end = blob + len;
+	size_t		 i;
+
+	memset(cs, 0, sizeof(*cs));
+	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+		if (p >= end)
+			return -1;
+		*f[i] = p;
+		p += strlen(p) + 1;
+	}
+	if (p >= end)
+		return -1;
+	cs->auth_time = strtoll(p, NULL, 10);
+	return 0;
+}
+
 enum iam_err
 acct_cookie_session(struct actx *x, const char *cookie,
     struct cookie_session *cs)
@@ -128,7 +171,9 @@ acct_cookie_session(struct actx *x, const char *cookie,
 	struct env	*w = x->w;
 	unsigned char	 d[32];
 	char		*hash, *hex;
-	time_t		 now = time(NULL), loaded;
+	const char	*blob;
+	size_t		 len;
+	time_t		 now = time(NULL), put;
 
 	if (crypto_sha256(cookie, strlen(cookie), d) == -1)
 		return IAM_E_INTERNAL;
@@ -138,11 +183,13 @@ acct_cookie_session(struct actx *x, const char *cookie,
 	 * brings them, as for access tokens) or it has run out.
 	 */
 	(void)env_sync(w, now);
-	if (scache_get(&w->sessions, d, now, x->a, cs, &loaded)) {
-		if (cs->expires > now && !revoke_voids(&w->revoked, cs->org,
-		    cs->uid, cs->sid, (int64_t)loaded))
+	if ((blob = vcache_get(&w->sessions, d, now, SESSION_TTL, x->a, &len,
+	    &put)) != NULL) {
+		if (session_read(blob, len, cs) == 0 &&
+		    !revoke_voids(&w->revoked, cs->org, cs->uid, cs->sid,
+		    (int64_t)put))
 			return IAM_OK;
-		scache_drop(&w->sessions, d);
+		vcache_drop(&w->sessions, d);
 	}
 	if ((hex = hex_encode(x->a, d, sizeof(d))) == NULL ||
 	    (hash = arena_printf(x->a, "\\x%s", hex)) == NULL)
@@ -156,7 +203,7 @@ acct_cookie_session(struct actx *x, const char *cookie,
 	}
 	/* An idle limit under two minutes is checked on every request. */
 	if (cs->idle == 0 || cs->idle >= 120)
-		scache_put(&w->sessions, d, now, cs);
+		session_keep(x, d, now, cs);
 	return IAM_OK;
 }
 

@@ -43,7 +43,8 @@ env_init(struct env *w, const struct config *cfg, int connect_db)
 		return -1;
 	}
 	store_init(&w->db, cfg);
-	if (scache_init(&w->sessions) == -1)
+	if (vcache_init(&w->sessions, 512) == -1 ||
+	    vcache_init(&w->tokens, 1024) == -1)
 		return -1;
 	/* The hash unknown emails are checked against, so that they cost
 	 * what known ones do. */
@@ -62,7 +63,8 @@ env_free(struct env *w)
 {
 	keys_free(&w->keys);
 	revoke_free(&w->revoked);
-	scache_free(&w->sessions);
+	vcache_free(&w->sessions);
+	vcache_free(&w->tokens);
 	store_close(&w->db);
 	rl_close(&w->rl);
 	arena_free(&w->arena);

@@ -138,6 +138,27 @@ num(json_object *o, const char *key, int64_t *out)
 	return 1;
 }
 
+json_object *
+jwt_claims_parse(struct arena *a, const char *json, size_t len)
+{
+	return part(a, (const unsigned char *)json, len);
+}
+
+const char *
+jwt_kid(struct arena *a, const char *tok, size_t len)
+{
+	const char	*d1;
+	unsigned char	*hb;
+	size_t		 hl;
+	json_object	*h;
+
+	if ((d1 = memchr(tok, '.', len)) == NULL ||
+	    (hb = b64url_decode(a, tok, (size_t)(d1 - tok), &hl)) == NULL ||
+	    (h = part(a, hb, hl)) == NULL)
+		return NULL;
+	return str(h, "kid");
+}
+
 enum jwt_result
 jwt_verify(struct arena *a, const char *tok, size_t len, jwt_find_fn find,
     void *ctx, const char *iss, const char *aud, time_t now, int skew,

@@ -33,10 +33,64 @@ claim(json_object *c, const char *key)
 	return json_object_get_string(v);
 }
 
+/* How long a worker trusts a signature it checked (within the token's
+ * own life, and while its key is in the keyring). */
+#define TOKEN_TTL	300
+
+/*
+ * The claims of a token this worker verified before (vcache.h): kid,
+ * NUL, the payload.  NULL when none, or when its key has left the
+ * keyring (a withdrawn key's tokens die at once, cached or not).
+ */
+static json_object *
+verified_before(struct req *r, const unsigned char d[32], time_t now)
+{
+	struct env	*w = r->w;
+	const char	*blob, *payload;
+	size_t		 n, k;
+	time_t		 put;
+	json_object	*c;
+
+	if ((blob = vcache_get(&w->tokens, d, now, TOKEN_TTL, r->a, &n,
+	    &put)) == NULL)
+		return NULL;
+	k = strlen(blob);
+	payload = blob + k + 1;
+	if (k >= n || keys_find(&w->keys, blob) == NULL ||
+	    (c = jwt_claims_parse(r->a, payload, n - k - 1)) == NULL) {
+		vcache_drop(&w->tokens, d);
+		return NULL;
+	}
+	return c;
+}
+
+/* Remembers a token whose signature and claims passed. */
+static void
+remember(struct req *r, const unsigned char d[32], const char *tok,
+    size_t len, json_object *c, time_t now)
+{
+	const char	*kid, *js;
+	struct buf	 b;
+	size_t		 n;
+
+	if ((kid = jwt_kid(r->a, tok, len)) == NULL ||
+	    (js = json_object_to_json_string_length(c, JSON_C_TO_STRING_PLAIN,
+	    &n)) == NULL)
+		return;
+	buf_init(&b, r->a);
+	buf_add(&b, kid, strlen(kid) + 1);
+	buf_add(&b, js, n);
+	if (!b.oom)
+		vcache_put(&r->w->tokens, d, now, (time_t)json_object_get_int64(
+		    json_object_object_get(c, "exp")), b.data, b.len);
+}
+
 /*
  * Verifies the bearer token: IAM_OK with r->user_id etc. set, or the
  * contract's 401.  A token signed by a key this worker has not loaded yet
- * makes it reload its keyring once before deciding.
+ * makes it reload its keyring once before deciding.  A token verified
+ * here before is not verified again (its digest is the key), but its
+ * revocations are checked on every request.
  */
 enum iam_err
 guard_bearer(struct req *r)
@@ -47,6 +101,7 @@ guard_bearer(struct req *r)
 	size_t			 len;
 	json_object		*c;
 	enum jwt_result		 rc;
+	unsigned char		 d[32];
 	time_t			 now = time(NULL);
 
 	switch (parse_bearer(r->authorization, &tok, &len)) {
@@ -56,6 +111,10 @@ guard_bearer(struct req *r)
 		return IAM_E_INVALID_TOKEN;
 	}
 	(void)env_sync(w, now);
+	if (crypto_sha256(tok, len, d) == -1)
+		return IAM_E_INTERNAL;
+	if ((c = verified_before(r, d, now)) != NULL)
+		goto verified;
 	rc = jwt_verify(r->a, tok, len, keys_find, &w->keys, cfg->issuer_url,
 	    cfg->jwt_audience, now, 30, &c);
 	if (rc == JWT_UNKNOWN_KID &&
@@ -74,20 +133,23 @@ guard_bearer(struct req *r)
 		    "ip", r->ip, LOG_END);
 		return IAM_E_INVALID_TOKEN;
 	}
+	/* Never longer-lived than this server issues (a forged or foreign
+	 * token signed by a stolen key would claim years). */
+	if (json_object_get_int64(json_object_object_get(c, "exp")) -
+	    json_object_get_int64(json_object_object_get(c, "iat")) >
+	    cfg->jwt_expires_in + 30) {
+		log_kv(LOG_WARN, "security.bad_token", "ip", r->ip, LOG_END);
+		return IAM_E_INVALID_TOKEN;
+	}
+	if (claim(c, "sub") == NULL || !uuid_valid(claim(c, "sub")))
+		return IAM_E_INVALID_TOKEN;
+	remember(r, d, tok, len, c, now);
+verified:
 	r->claims = c;
 	r->user_id = claim(c, "sub");
 	r->org_id = claim(c, "org");
 	r->sid = claim(c, "sid");
 	r->iat = json_object_get_int64(json_object_object_get(c, "iat"));
-	/* Never longer-lived than this server issues (a forged or foreign
-	 * token signed by a stolen key would claim years). */
-	if (json_object_get_int64(json_object_object_get(c, "exp")) - r->iat >
-	    cfg->jwt_expires_in + 30) {
-		log_kv(LOG_WARN, "security.bad_token", "ip", r->ip, LOG_END);
-		return IAM_E_INVALID_TOKEN;
-	}
-	if (r->user_id == NULL || !uuid_valid(r->user_id))
-		return IAM_E_INVALID_TOKEN;
 	if (revoke_voids(&w->revoked, r->org_id, r->user_id, r->sid,
 	    r->iat)) {
 		log_kv(LOG_WARN, "security.revoked_token", "requestId", r->id,
