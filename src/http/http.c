@@ -321,7 +321,10 @@ http_write(struct req *r)
 	    "Referrer-Policy: no-referrer\r\n", r->id);
 	cache = 0;
 	for (i = 0; i < r->nhdrs; i++) {
-		buf_printf(&h, "%s: %s\r\n", r->hdrs[i].name, r->hdrs[i].val);
+		buf_puts(&h, r->hdrs[i].name);
+		buf_add(&h, ": ", 2);
+		buf_puts(&h, r->hdrs[i].val);
+		buf_add(&h, "\r\n", 2);
 		cache |= strcasecmp(r->hdrs[i].name, "Cache-Control") == 0;
 	}
 	/* no-store unless the handler chose (only public documents do). */

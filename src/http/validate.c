@@ -58,6 +58,21 @@ req_pairs(struct req *r, const struct kvlist *pairs,
 enum iam_err
 req_query(struct req *r, const struct fspec *spec, json_object **vals)
 {
+	size_t	i;
+
+	/* No query string: every field absent, the verdict of no pairs. */
+	if (r->query.n == 0) {
+		for (i = 0; i < spec->n; i++) {
+			if (spec->use[i].required) {
+				resp_field_error(r, IAM_E_VALIDATION,
+				    spec->use[i].f->name, arena_printf(r->a,
+				    "%s is required", spec->use[i].f->name));
+				return IAM_E_VALIDATION;
+			}
+			vals[i] = NULL;
+		}
+		return IAM_OK;
+	}
 	return req_pairs(r, &r->query, spec, vals);
 }
 
