@@ -70,7 +70,8 @@ $(BIN)/iam-mailer: $(MAILER_OBJ)
 # Unit tests link the pure parts only.
 UNIT_DEPS = $(addprefix $(BUILD)/,infra/arena.o infra/text.o http/parse.o infra/netaddr.o \
 	    infra/conf.o infra/log.o infra/crypto.o infra/jwt.o domain/perm.o \
-	    infra/ident.o http/fields.o http/html.o infra/vcache.o)
+	    infra/ident.o http/fields.o http/html.o infra/vcache.o \
+	    domain/redirect.o)
 
 $(BUILD)/tests/%: tests/unit/%.c $(UNIT_DEPS)
 	@mkdir -p $(BUILD)/tests

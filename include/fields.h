@@ -30,6 +30,8 @@ enum ftype {
 	F_STRINGS,	/* an array of at most max strings of 1-64 chars */
 	F_INT,		/* a whole number from min to max */
 	F_UUID,		/* a UUID in its canonical text form */
+	F_URIS,		/* an array of at most max URIs (1-2048 bytes, no
+			 * space or control byte) */
 };
 
 /* A field of the catalogue. */
@@ -69,7 +71,9 @@ extern const struct field fld_email, fld_password, fld_current_password,
     fld_email_verified, fld_organisation_id, fld_user_id, fld_page,
     fld_limit, fld_search, fld_sort, fld_actor, fld_action, fld_category,
     fld_target, fld_success, fld_since, fld_until, fld_csrf, fld_return_to,
-    fld_permission, fld_aud;
+    fld_permission, fld_aud, fld_redirect_uris, fld_post_logout_uris,
+    fld_grant_types, fld_auth_method, fld_scopes, fld_first_party,
+    fld_require_pkce, fld_id_token_alg;
 
 /* The shapes. */
 extern const struct fspec fs_empty, fs_register, fs_login, fs_refresh,
@@ -81,7 +85,8 @@ extern const struct fspec fs_empty, fs_register, fs_login, fs_refresh,
     fs_member_update, fs_member_roles, fs_page_query, fs_status_query,
     fs_users_query, fs_audit_query, fs_pg_login, fs_pg_csrf,
     fs_pg_password, fs_pg_forgot, fs_pg_reset, fs_pg_token, fs_pg_invite,
-    fs_pg_return_q, fs_pg_token_q, fs_verify_query;
+    fs_pg_return_q, fs_pg_token_q, fs_verify_query, fs_client_create,
+    fs_client_update;
 
 /* The verdict on one value of f: NULL if valid, else the message's tail
  * ("must be a string"). */

@@ -86,6 +86,14 @@ enum iam_err	ops_ready(struct req *);
 enum iam_err	ops_metrics(struct req *);
 enum iam_err	ops_openapi(struct req *);
 
+/* h_clients.c: /v1/admin/clients. */
+enum iam_err	adm_clients_list(struct req *);
+enum iam_err	adm_clients_create(struct req *);
+enum iam_err	adm_clients_get(struct req *);
+enum iam_err	adm_clients_update(struct req *);
+enum iam_err	adm_clients_delete(struct req *);
+enum iam_err	adm_clients_rotate(struct req *);
+
 /* pages/: the hosted HTML pages (pg_*.c). */
 enum iam_err	pg_login_get(struct req *);
 enum iam_err	pg_login_post(struct req *);

@@ -38,6 +38,10 @@ enum iam_err	 hc_listq(struct req *r, const struct fspec *q,
  * a JSON array as text. */
 void		 hc_list(struct req *r, const struct page *pg,
 		    const char *items, int64_t total);
+/* A paged list of the caller's organisation (fs_page_query): fn fills
+ * lq's items and total; answered as hc_list. */
+enum iam_err	 hc_paged(struct req *r,
+		    enum iam_err (*fn)(struct actx *, struct listq *));
 /* The ":id" capture when it is a UUID, else NULL (answer 404). */
 const char	*hc_uuid(struct req *r, const char *name);
 /* Calls fn with the ":id" capture (a UUID, else 404) and answers 204. */

@@ -131,7 +131,7 @@ struct stmt_set {
 /* The sets, each in its area's file. */
 extern const struct stmt_set store_set_session, store_set_outbox,
     store_set_mailer, store_set_user, store_set_admin, store_set_keys,
-    store_set_chainkeys, store_set_revoke, store_set_audit;
+    store_set_chainkeys, store_set_revoke, store_set_audit, store_set_oauth;
 
 /*
  * Runs statement i of set with n bound parameters.  Returns the result

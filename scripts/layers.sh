@@ -16,7 +16,7 @@ cd "$(dirname "$0")/.." || exit 2
 
 layer_of_header() {
 	case "$1" in
-	admin|accounts) echo domain; return ;;	# the domain's public face
+	admin|accounts|oauth) echo domain; return ;;	# the domain's public face
 	ctl) echo tools; return ;;		# what the files of iamctl share
 	store_int) echo infra; return ;;	# the store's files' own
 	handlers) echo api; return ;;

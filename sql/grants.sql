@@ -13,7 +13,8 @@ GRANT USAGE ON SCHEMA public TO @RUNTIME@;
 GRANT SELECT, INSERT, UPDATE, DELETE ON
     organisations, users, profiles, sessions, refresh_tokens,
     signing_keys, email_tokens, email_outbox, roles, user_roles,
-    invitations, token_revocations, login_throttle, audit_counts
+    invitations, token_revocations, login_throttle, audit_counts,
+    oauth_clients
     TO @RUNTIME@;
 GRANT SELECT ON instance, schema_migrations TO @RUNTIME@;
 GRANT SELECT, INSERT ON audit_log, audit_links TO @RUNTIME@;

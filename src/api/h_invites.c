@@ -12,19 +12,7 @@
 enum iam_err
 adm_invites_list(struct req *r)
 {
-	struct page	 pg;
-	struct listq	 lq;
-	struct actx	 x;
-	json_object	*v[FS_MAX];
-	enum iam_err	 e;
-
-	if ((e = hc_listq(r, &fs_page_query, v, &pg, &lq)) != IAM_OK)
-		return e;
-	hc_actx(&x, r);
-	if ((e = invite_list(&x, &lq)) != IAM_OK)
-		return hc_fail(r, &x, e);
-	hc_list(r, &pg, lq.items, lq.total);
-	return IAM_OK;
+	return hc_paged(r, invite_list);
 }
 
 enum iam_err

@@ -196,3 +196,21 @@ hc_profile(json_object *const *v, struct profile_in *p)
 	p->preferences = v[3];
 	p->addresses = v[4];
 }
+
+enum iam_err
+hc_paged(struct req *r, enum iam_err (*fn)(struct actx *, struct listq *))
+{
+	struct page	 pg;
+	struct listq	 lq;
+	struct actx	 x;
+	json_object	*v[FS_MAX];
+	enum iam_err	 e;
+
+	if ((e = hc_listq(r, &fs_page_query, v, &pg, &lq)) != IAM_OK)
+		return e;
+	hc_actx(&x, r);
+	if ((e = fn(&x, &lq)) != IAM_OK)
+		return hc_fail(r, &x, e);
+	hc_list(r, &pg, lq.items, lq.total);
+	return IAM_OK;
+}

@@ -68,6 +68,22 @@ FIELD(fld_until, "until", F_STRING, 0, 40, "RFC 3339 time, exclusive");
 FIELD(fld_permission, "permission", F_STRING, 0, 64,
     "a permission the caller must hold");
 FIELD(fld_aud, "aud", F_STRING, 0, 2048, "the audience a token must have");
+FIELD(fld_redirect_uris, "redirectUris", F_URIS, 0, 20,
+    "where authorization answers may go (exact match)");
+FIELD(fld_post_logout_uris, "postLogoutRedirectUris", F_URIS, 0, 20,
+    "where RP-initiated logout may return");
+FIELD(fld_grant_types, "grantTypes", F_STRINGS, 0, 3,
+    "authorization_code, refresh_token, client_credentials");
+FIELD(fld_auth_method, "tokenEndpointAuthMethod", F_STRING, 0, 32,
+    "client_secret_basic, client_secret_post or none");
+FIELD(fld_scopes, "scopes", F_STRINGS, 0, 32,
+    "the scopes the client may ask for");
+FIELD(fld_first_party, "firstParty", F_BOOL, 0, 0,
+    "first-party clients skip consent");
+FIELD(fld_require_pkce, "requirePkce", F_BOOL, 0, 0,
+    "PKCE (S256) required (always for public clients)");
+FIELD(fld_id_token_alg, "idTokenSignedResponseAlg", F_STRING, 0, 10,
+    "RS256 or EdDSA");
 FIELD(fld_csrf, "_csrf", F_SECRET, 0, 128,
     "the iam_csrf cookie's value (hosted pages' forms)");
 FIELD(fld_return_to, "return_to", F_STRING, 0, 2048,
@@ -107,6 +123,16 @@ SHAPE(fs_pg_invite, "PageInvitation", 0, { &fld_token, 1, NULL },
     { &fld_last_name, 0, NULL }, { &fld_csrf, 1, NULL });
 SHAPE(fs_pg_return_q, "PageReturnQuery", 1, { &fld_return_to, 0, NULL });
 SHAPE(fs_pg_token_q, "PageTokenQuery", 1, { &fld_token, 0, NULL });
+SHAPE(fs_client_create, "ClientCreate", 0, { &fld_name, 1, NULL },
+    { &fld_redirect_uris, 0, NULL }, { &fld_post_logout_uris, 0, NULL },
+    { &fld_grant_types, 0, NULL }, { &fld_auth_method, 0, NULL },
+    { &fld_scopes, 0, NULL }, { &fld_first_party, 0, NULL },
+    { &fld_require_pkce, 0, NULL }, { &fld_id_token_alg, 0, NULL });
+SHAPE(fs_client_update, "ClientUpdate", 0, { &fld_name, 0, NULL },
+    { &fld_redirect_uris, 0, NULL }, { &fld_post_logout_uris, 0, NULL },
+    { &fld_grant_types, 0, NULL }, { &fld_auth_method, 0, NULL },
+    { &fld_scopes, 0, NULL }, { &fld_first_party, 0, NULL },
+    { &fld_require_pkce, 0, NULL }, { &fld_id_token_alg, 0, NULL });
 SHAPE(fs_verify_query, "ForwardAuthQuery", 1, { &fld_role, 0, NULL },
     { &fld_permission, 0, NULL }, { &fld_aud, 0, NULL });
 SHAPE(fs_logout, "Logout", 0, { &fld_refresh_token, 0, NULL });
@@ -309,6 +335,28 @@ field_check(const struct field *f, json_object *v, struct arena *a)
 				    "without commas";
 		}
 		return NULL;
+	case F_URIS:
+		if (!json_object_is_type(v, json_type_array))
+			return "must be an array";
+		n = json_object_array_length(v);
+		if (n > (size_t)f->max)
+			return "has too many entries";
+		for (i = 0; i < n; i++) {
+			json_object *e = json_object_array_get_idx(v, i);
+			size_t k;
+
+			if (!json_object_is_type(e, json_type_string))
+				return "entries must be strings";
+			s = json_object_get_string(e);
+			if ((size_t)json_object_get_string_len(e) != strlen(s) ||
+			    strlen(s) < 1 || strlen(s) > 2048)
+				return "entries must be 1-2048 bytes";
+			for (k = 0; s[k] != '\0'; k++)
+				if ((unsigned char)s[k] <= 0x20 || s[k] == 0x7f)
+					return "entries must have no space or "
+					    "control character";
+		}
+		return NULL;
 	case F_INT:
 		if (json_object_is_type(v, json_type_int) &&
 		    json_object_get_int64(v) >= f->min &&
@@ -429,7 +477,7 @@ fields_from_pairs(const struct fspec *spec, const struct kvlist *pairs,
 		if (v[0] == '\0')
 			continue;
 		prev = json_object_object_get(o, k);
-		if (f->type == F_STRINGS) {
+		if (f->type == F_STRINGS || f->type == F_URIS) {
 			if (prev == NULL) {
 				arr = json_object_new_array();
 				json_object_object_add(o, k, arr);
@@ -521,6 +569,17 @@ field_schema(const struct fuse *u)
 		json_object_object_add(it, "minLength", json_object_new_int(1));
 		json_object_object_add(it, "maxLength",
 		    json_object_new_int(64));
+		json_object_object_add(o, "items", it);
+		break;
+	case F_URIS:
+		json_object_object_add(o, "type", str("array"));
+		json_object_object_add(o, "maxItems",
+		    json_object_new_int64(f->max));
+		it = json_object_new_object();
+		json_object_object_add(it, "type", str("string"));
+		json_object_object_add(it, "format", str("uri"));
+		json_object_object_add(it, "maxLength",
+		    json_object_new_int(2048));
 		json_object_object_add(o, "items", it);
 		break;
 	case F_INT:

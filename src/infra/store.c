@@ -58,10 +58,12 @@ drop(struct store *s)
 #pragma weak store_set_chainkeys
 #pragma weak store_set_revoke
 #pragma weak store_set_audit
+#pragma weak store_set_oauth
 static const struct stmt_set *const sets[] = {
 	&core, &store_set_session, &store_set_outbox, &store_set_mailer,
 	&store_set_user, &store_set_admin, &store_set_keys,
 	&store_set_chainkeys, &store_set_revoke, &store_set_audit,
+	&store_set_oauth,
 };
 
 static int
