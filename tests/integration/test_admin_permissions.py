@@ -63,8 +63,16 @@ def some_audit_id(owner):
     return str(r.json["data"][0]["id"])
 
 
+def fresh_client(owner):
+    r = owner.call("POST", "/v1/admin/clients", {
+        "name": "App", "redirectUris": ["https://app.example.com/cb"]})
+    assert r.status == 201, r.body
+    return r.json["data"]["id"]
+
+
 TARGETS = {"user": fresh_user, "role": fresh_role,
-           "invitation": fresh_invitation, "audit": some_audit_id}
+           "invitation": fresh_invitation, "audit": some_audit_id,
+           "client": fresh_client}
 
 # method, path, permission, body (or a function of nothing), success status
 ROUTES = [
@@ -103,6 +111,16 @@ ROUTES = [
     ("GET", "/v1/admin/audit-logs", "audit:read", None, 200),
     ("GET", "/v1/admin/audit-logs/verify", "audit:read", None, 200),
     ("GET", "/v1/admin/audit-logs/{audit}", "audit:read", None, 200),
+    ("GET", "/v1/admin/clients", "clients:read", None, 200),
+    ("POST", "/v1/admin/clients", "clients:write",
+     lambda: {"name": "New", "redirectUris": ["https://n.example.com/cb"]},
+     201),
+    ("GET", "/v1/admin/clients/{client}", "clients:read", None, 200),
+    ("PATCH", "/v1/admin/clients/{client}", "clients:write",
+     {"name": "Renamed"}, 200),
+    ("DELETE", "/v1/admin/clients/{client}", "clients:write", None, 204),
+    ("POST", "/v1/admin/clients/{client}/rotate-secret", "clients:write",
+     {}, 200),
 ]
 
 
