@@ -38,7 +38,8 @@ LIB_OBJ	= $(call layer,domain) $(filter-out $(BUILD)/infra/migrate.o,\
 SERVER_OBJ = $(sort $(LIB_OBJ) $(call layer,http) $(call layer,api) \
 	  $(call layer,oauth) $(call layer,pages) $(call layer,server))
 CTL_OBJ	= $(LIB_OBJ) $(BUILD)/infra/migrate.o $(BUILD)/tools/export.o \
-	  $(BUILD)/tools/iamctl.o $(BUILD)/tools/ctl_audit.o
+	  $(BUILD)/tools/iamctl.o $(BUILD)/tools/ctl_audit.o \
+	  $(BUILD)/tools/ctl_client.o
 # The mailer holds the outbox and nothing of accounts.
 MAILER_OBJ = $(addprefix $(BUILD)/,infra/arena.o infra/errors.o \
 	  infra/text.o infra/netaddr.o infra/conf.o infra/log.o \

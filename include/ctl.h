@@ -31,7 +31,11 @@ const char *opt(int argc, char *argv[], const char *name, const char *def);
 int	 wants_help(int argc, char *argv[]);
 int	 flags_ok(int argc, char *argv[], const char *const *allowed);
 
+void	 print_json(json_object *);
+
 /* ctl_audit.c */
 int	 cmd_audit(int argc, char *argv[]);
+/* ctl_client.c */
+int	 cmd_client(int argc, char *argv[]);
 
 #endif

@@ -324,7 +324,7 @@ fail(struct op *o, enum iam_err e)
 	}
 }
 
-static void
+void
 print_json(json_object *j)
 {
 	printf("%s\n", json_object_to_json_string_ext(j,
@@ -668,6 +668,8 @@ main(int argc, char *argv[])
 		return cmd_org(argc - 1, argv + 1);
 	if (strcmp(argv[0], "user") == 0)
 		return cmd_user(argc - 1, argv + 1);
+	if (strcmp(argv[0], "client") == 0)
+		return cmd_client(argc - 1, argv + 1);
 	if (strcmp(argv[0], "audit") == 0)
 		return cmd_audit(argc - 1, argv + 1);
 	if (strcmp(argv[0], "revoke-tokens") == 0 ||

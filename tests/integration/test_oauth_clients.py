@@ -154,3 +154,33 @@ def test_clients_need_their_permissions_and_stay_in_their_organisation():
     assert other.call("DELETE", "/v1/admin/clients/" + c["id"]).status == 404
     assert other.call("GET", "/v1/admin/clients").json["meta"]["total"] == 0
     assert owner.call("GET", "/v1/admin/clients/not-a-uuid").status == 404
+
+
+def test_iamctl_creates_lists_and_rotates_a_client_with_the_same_rules():
+    import json as _json
+    from conftest import iamctl
+    owner = onboard()
+    r = iamctl("client", "create", "--org", owner.org, "--name", "From CLI",
+               "--redirect-uri", "https://cli.example.com/cb",
+               "--redirect-uri", "http://127.0.0.1/cb", "--scope", "openid")
+    assert r.returncode == 0, r.stderr
+    c = _json.loads(r.stdout)
+    assert c["redirectUris"] == ["https://cli.example.com/cb", "http://127.0.0.1/cb"]
+    assert c["scopes"] == ["openid"] and len(c["clientSecret"]) == 43
+    bad = iamctl("client", "create", "--org", owner.org, "--name", "Bad",
+                 "--redirect-uri", "http://evil.example/cb")
+    assert bad.returncode != 0 and "redirectUris" in bad.stderr
+    lst = iamctl("client", "list", "--org", owner.org)
+    assert lst.returncode == 0
+    assert [x["id"] for x in _json.loads(lst.stdout)] == [c["id"]]
+    assert "clientSecret" not in lst.stdout
+    rot = iamctl("client", "rotate-secret", "--org", owner.org, "--id", c["id"])
+    assert rot.returncode == 0, rot.stderr
+    new = _json.loads(rot.stdout)["clientSecret"]
+    assert new != c["clientSecret"]
+    h = psql_value("SELECT encode(secret_hash, 'hex') FROM oauth_clients"
+                   " WHERE id = '%s'" % c["id"])
+    assert h == hashlib.sha256(new.encode()).hexdigest()
+    # the API sees the client the CLI made
+    assert owner.call("GET", "/v1/admin/clients/" + c["id"]).status == 200
+    assert iamctl("client", "list", "--org", "nope").returncode == 2
