@@ -81,6 +81,10 @@ enum iam_err	 dom_access_token(struct actx *, const char *uid,
 		    const char *org, const char *sid, const char *email,
 		    const char *roles,
 		    struct tokens *);
+/* An access token of a client itself (client_credentials): sub and aud
+ * its client_id, with scope. */
+enum iam_err	 dom_client_token(struct actx *, const char *client_id,
+		    const char *org, const char *scope, struct tokens *);
 enum iam_err	 dom_refresh_token(struct actx *, const char *uid,
 		    const char *sid, const char *family, const char *parent,
 		    int64_t expires, struct tokens *, char **new_id);

@@ -73,7 +73,9 @@ extern const struct field fld_email, fld_password, fld_current_password,
     fld_target, fld_success, fld_since, fld_until, fld_csrf, fld_return_to,
     fld_permission, fld_aud, fld_redirect_uris, fld_post_logout_uris,
     fld_grant_types, fld_auth_method, fld_scopes, fld_first_party,
-    fld_require_pkce, fld_id_token_alg;
+    fld_require_pkce, fld_id_token_alg, fld_grant_type, fld_scope,
+    fld_client_id, fld_client_secret, fld_code, fld_redirect_uri,
+    fld_code_verifier, fld_oauth_refresh;
 
 /* The shapes. */
 extern const struct fspec fs_empty, fs_register, fs_login, fs_refresh,
@@ -86,7 +88,7 @@ extern const struct fspec fs_empty, fs_register, fs_login, fs_refresh,
     fs_users_query, fs_audit_query, fs_pg_login, fs_pg_csrf,
     fs_pg_password, fs_pg_forgot, fs_pg_reset, fs_pg_token, fs_pg_invite,
     fs_pg_return_q, fs_pg_token_q, fs_verify_query, fs_client_create,
-    fs_client_update;
+    fs_client_update, fs_oauth_token;
 
 /* The verdict on one value of f: NULL if valid, else the message's tail
  * ("must be a string"). */

@@ -115,6 +115,9 @@ enum iam_err	pg_css(struct req *);
  * the HTML page saying it, status and headers kept. */
 void		pg_error_page(struct req *);
 
+/* oauth/oa_token.c: POST /oauth2/token. */
+enum iam_err	oa_token(struct req *);
+
 /* oauth/oa_verify.c: GET /auth/verify, for NGINX auth_request. */
 enum iam_err	oa_verify(struct req *);
 

@@ -25,6 +25,8 @@ enum metric_event {
 	EV_PASSWORD_HASH_BUSY,	/* refused: HASH_CONCURRENCY reached */
 	EV_PAGE_LOGIN_OK,	/* a sign-in on the hosted /login page */
 	EV_PAGE_LOGIN_FAILED,
+	EV_CLIENT_AUTH_FAILED,	/* a client failed to authenticate */
+	EV_TOKEN_CLIENT_CREDENTIALS,	/* tokens of the client_credentials grant */
 	EV__MAX
 };
 

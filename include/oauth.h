@@ -44,4 +44,34 @@ enum iam_err	client_delete(struct actx *, const char *id);
 enum iam_err	client_rotate_secret(struct actx *, const char *id,
 		    json_object **doc);
 
+/* A client that authenticated at the token endpoint. */
+struct oauth_client {
+	const char	*id, *client_id, *org;
+	json_object	*grant_types, *scopes;
+	int		 confidential;
+};
+
+/*
+ * Authenticates client_id with secret (NULL for a public client) sent by
+ * method ("client_secret_basic", "client_secret_post" or "none"; it must
+ * be the client's own): IAM_OK, IAM_E_INVALID_CREDENTIALS (unknown, wrong
+ * secret or method, organisation not active; audited client.auth_failed)
+ * or SERVICE_UNAVAILABLE.  The secret is compared in constant time.
+ */
+enum iam_err	client_authenticate(struct actx *, const char *client_id,
+		    const char *secret, const char *method,
+		    struct oauth_client *);
+/* 1 if the client may use grant. */
+int		client_has_grant(const struct oauth_client *, const char *grant);
+/*
+ * The client_credentials grant: an access token for the client itself
+ * (sub and aud its client_id) with scope (NULL: every scope it may ask
+ * for but the OpenID ones), nothing written to the database.  IAM_OK,
+ * or IAM_E_VALIDATION for an invalid_scope (*why says which).
+ */
+struct tokens;
+enum iam_err	client_credentials(struct actx *, const struct oauth_client *,
+		    const char *scope, struct tokens *, const char **granted,
+		    const char **why);
+
 #endif

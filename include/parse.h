@@ -63,6 +63,13 @@ int	 parse_cookies(struct arena *, const char *hdr, size_t maxpairs,
 int	 parse_bearer(const char *hdr, const char **tok, size_t *toklen);
 
 /*
+ * Parses "Basic <base64(id:secret)>" (RFC 7617; each half form-encoded,
+ * RFC 6749 §2.3.1) into *id and *secret in the arena.  Returns 1, 0 if
+ * hdr is not a Basic header, -1 if it is a malformed one.
+ */
+int	 parse_basic(struct arena *, const char *hdr, char **id,
+	    char **secret);
+/*
  * Normalises a decoded URL path: must start with '/', no control bytes,
  * valid UTF-8; "//" collapsed, "." and ".." segments resolved (never above
  * the root), a trailing '/' removed except for the root.  Returns the new

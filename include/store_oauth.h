@@ -37,4 +37,14 @@ int	 store_client_delete(struct store *, struct arena *, const char *org,
 int	 store_client_rotate(struct store *, struct arena *, const char *org,
 	    const char *id, const char *hash, char **client_id);
 
+/* What authenticating a client needs, by its client_id. */
+struct client_auth {
+	const char	*id, *org;
+	const char	*secret_hex;	/* "" for a public client */
+	const char	*method, *grant_types, *scopes;	/* arrays as JSON */
+	int		 org_active;
+};
+int	 store_client_auth(struct store *, struct arena *,
+	    const char *client_id, struct client_auth *);
+
 #endif

@@ -147,6 +147,21 @@ request = function()
 end
 EOT
 
+cat > "$D/form.lua" <<'EOT'
+-- An OAuth token request: a form, client_secret_basic.
+function init(args) path = args[1]; auth = args[2]; body = args[3] end
+request = function()
+	return wrk.format("POST", path, {["Content-Type"] =
+	    "application/x-www-form-urlencoded", ["Authorization"] = auth}, body)
+end
+EOT
+# A confidential client of an onboarded organisation, for the token row.
+OWNER_AT=$(curl -fs -H 'Content-Type: application/json' -d "{\"organisation\":{\"name\":\"Bench\",\"slug\":\"bench\"},\"email\":\"owner@bench.test\",\"password\":\"$PW\",\"firstName\":\"B\",\"lastName\":\"O\"}" "$URL/v1/auth/onboard" |
+    /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["accessToken"])')
+CLIENT_BASIC=$(curl -fs -H 'Content-Type: application/json' -H "Authorization: Bearer $OWNER_AT" \
+    -d '{"name":"bench","grantTypes":["client_credentials"],"scopes":["api:read"]}' "$URL/v1/admin/clients" |
+    /usr/bin/python3 -c 'import base64,json,sys; d=json.load(sys.stdin)["data"]; print("Basic " + base64.b64encode((d["clientId"] + ":" + d["clientSecret"]).encode()).decode())')
+
 # Requests still queued when wrk stops (64 connections of 200 ms logins)
 # outlive it: wait until the workers answer quickly again.
 at_rest() {
@@ -164,7 +179,10 @@ at_rest() {
 measure() {
 	local path=$1 hdr=$2 c=$3 k=$4 out
 	at_rest
-	if [ "${hdr#lua:}" != "$hdr" ]; then
+	if [ "${hdr#form:}" != "$hdr" ]; then
+		out=$(wrk -t2 -c"$c" -d"$DURATION" --timeout 10s --latency -s "$D/form.lua" \
+		    "$URL" -- "$path" "$CLIENT_BASIC" "${hdr#form:}")
+	elif [ "${hdr#lua:}" != "$hdr" ]; then
 		out=$(wrk -t2 -c"$c" -d"$DURATION" --timeout 10s --latency -s "$D/post.lua" \
 		    "$URL" -- "$c.$k" "$path" "${hdr#lua:}")
 	elif [ -n "$hdr" ]; then
@@ -243,6 +261,10 @@ pair "GET /auth/verify (Bearer)" "/auth/verify" "Authorization: Bearer $AT" \
 pair "GET /auth/verify (cookie)" "/auth/verify" "Cookie: iam_sid=$SID" \
     "responder pk" "/bench/responder?mode=pk" ""
 pair "GET /login" "/login" "" "responder none" "/bench/responder?mode=none" ""
+# client_credentials: one sign and the global count, nothing written.
+pair "POST /oauth2/token (client_credentials)" "/oauth2/token" \
+    "form:grant_type=client_credentials" "responder sign,incr" \
+    "/bench/responder?mode=sign,incr" ""
 pair "POST /v1/auth/refresh" "/v1/auth/refresh" "lua:refresh" \
     "responder sign,tx2" "/bench/responder?mode=sign,tx2" ""
 # Audited writes of two organisations (the chainer linking them as they
@@ -408,6 +430,7 @@ row "GET /oauth2/jwks" "responder incr"
 row "GET /auth/verify (Bearer)" "responder verify"
 row "GET /auth/verify (cookie)" "responder pk"
 row "GET /login" "responder none"
+row "POST /oauth2/token (client_credentials)" "responder sign,incr"
 row "POST /v1/auth/refresh" "responder sign,tx2"
 row "audited writes, 2 orgs (responder insa)" "responder ins"
 row "POST /v1/auth/login" "scrypt bound"

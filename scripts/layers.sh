@@ -20,7 +20,8 @@ layer_of_header() {
 	ctl) echo tools; return ;;		# what the files of iamctl share
 	store_int) echo infra; return ;;	# the store's files' own
 	handlers) echo api; return ;;
-	pages) echo pages; return ;;		# pg_common.c's face
+	pages) echo pages; return ;;
+	oacommon) echo oauth; return ;;		# oa_common.c's face		# pg_common.c's face
 	esac
 	for d in src/*/; do
 		if [ -f "$d$1.c" ]; then

@@ -12,6 +12,8 @@
 #include "crypto.h"
 #include "dom.h"
 #include "env.h"
+#include "log.h"
+#include "metrics.h"
 #include "oauth.h"
 #include "store.h"
 #include "store_oauth.h"
@@ -390,5 +392,141 @@ client_rotate_secret(struct actx *x, const char *id, json_object **doc)
 	json_object_object_add(*doc, "clientId", json_object_new_string(cid));
 	json_object_object_add(*doc, "clientSecret",
 	    json_object_new_string(secret));
+	return IAM_OK;
+}
+
+/* A failed client authentication: audited, counted, one answer. */
+static enum iam_err
+auth_failed(struct actx *x, const char *client_id, const char *org,
+    const char *reason)
+{
+	json_object	*d = json_object_new_object();
+
+	metrics_event(EV_CLIENT_AUTH_FAILED);
+	log_kv(LOG_WARN, "security.client_auth_failed", "ip", x->ip, LOG_END);
+	json_object_object_add(d, "clientId", json_object_new_string(
+	    client_id));
+	json_object_object_add(d, "reason", json_object_new_string(reason));
+	(void)audit(x, "client.auth_failed", 0, NULL, NULL, "client",
+	    client_id, org, d);
+	json_object_put(d);
+	return IAM_E_INVALID_CREDENTIALS;
+}
+
+enum iam_err
+client_authenticate(struct actx *x, const char *client_id,
+    const char *secret, const char *method, struct oauth_client *oc)
+{
+	struct client_auth	 ca;
+	unsigned char		 d[32];
+	char			*hex;
+	int			 rc, ok;
+
+	memset(oc, 0, sizeof(*oc));
+	if (strlen(client_id) > 64)
+		return auth_failed(x, "(too long)", NULL, "unknown");
+	if ((rc = store_client_auth(&x->w->db, x->a, client_id, &ca)) < 0)
+		return IAM_E_SERVICE_UNAVAILABLE;
+	/* The same work whether or not the client exists. */
+	if (crypto_sha256(secret != NULL ? secret : "", secret != NULL ?
+	    strlen(secret) : 0, d) == -1 ||
+	    (hex = hex_encode(x->a, d, sizeof(d))) == NULL) {
+		crypto_wipe(d, sizeof(d));
+		return IAM_E_INTERNAL;
+	}
+	crypto_wipe(d, sizeof(d));
+	if (rc == 0)
+		return auth_failed(x, client_id, NULL, "unknown");
+	if (strcmp(ca.method, method) != 0)
+		return auth_failed(x, client_id, ca.org, "method");
+	if (strcmp(method, "none") != 0) {
+		ok = crypto_secret_eq(hex, strlen(hex), ca.secret_hex,
+		    strlen(ca.secret_hex));
+		if (ok == -1)
+			return IAM_E_INTERNAL;
+		if (ok != 1)
+			return auth_failed(x, client_id, ca.org, "secret");
+	}
+	if (!ca.org_active)
+		return auth_failed(x, client_id, ca.org, "organisation");
+	oc->id = ca.id;
+	oc->client_id = arena_strdup(x->a, client_id);
+	oc->org = ca.org;
+	oc->confidential = strcmp(ca.method, "none") != 0;
+	if ((oc->grant_types = dom_json(x, ca.grant_types)) == NULL ||
+	    (oc->scopes = dom_json(x, ca.scopes)) == NULL ||
+	    oc->client_id == NULL)
+		return IAM_E_INTERNAL;
+	return IAM_OK;
+}
+
+int
+client_has_grant(const struct oauth_client *oc, const char *grant)
+{
+	return has(oc->grant_types, grant);
+}
+
+/* The scopes of OpenID Connect: about a user, so never a client's own. */
+static int
+openid_scope(const char *s, size_t n)
+{
+	static const char *const oidc[] = { "openid", "profile", "email",
+		"phone", "address", "offline_access", NULL };
+	size_t	i;
+
+	for (i = 0; oidc[i] != NULL; i++)
+		if (strlen(oidc[i]) == n && strncmp(oidc[i], s, n) == 0)
+			return 1;
+	return 0;
+}
+
+enum iam_err
+client_credentials(struct actx *x, const struct oauth_client *oc,
+    const char *scope, struct tokens *t, const char **granted,
+    const char **why)
+{
+	struct buf	 b;
+	const char	*s, *v;
+	size_t		 i, n;
+	enum iam_err	 e;
+
+	buf_init(&b, x->a);
+	if (scope == NULL) {
+		/* every scope it may ask for, but OpenID's */
+		for (i = 0; i < json_object_array_length(oc->scopes); i++) {
+			v = json_object_get_string(json_object_array_get_idx(
+			    oc->scopes, i));
+			if (!openid_scope(v, strlen(v)))
+				buf_printf(&b, "%s%s", b.len ? " " : "", v);
+		}
+	} else {
+		for (s = scope; *s != '\0'; s += n) {
+			if (*s == ' ') {
+				n = 1;
+				continue;
+			}
+			n = strcspn(s, " ");
+			v = arena_strndup(x->a, s, n);
+			if (v == NULL)
+				return IAM_E_INTERNAL;
+			if (openid_scope(s, n)) {
+				*why = "OpenID scopes are about a user; a "
+				    "client's own token cannot have them";
+				return IAM_E_VALIDATION;
+			}
+			if (!scope_token_valid(v) || !has(oc->scopes, v)) {
+				*why = "the client may not ask for this scope";
+				return IAM_E_VALIDATION;
+			}
+			buf_printf(&b, "%s%s", b.len ? " " : "", v);
+		}
+	}
+	if (b.oom)
+		return IAM_E_INTERNAL;
+	*granted = b.len ? b.data : "";
+	if ((e = dom_client_token(x, oc->client_id, oc->org, *granted, t)) !=
+	    IAM_OK)
+		return e;
+	metrics_event(EV_TOKEN_CLIENT_CREDENTIALS);
 	return IAM_OK;
 }

@@ -84,6 +84,18 @@ FIELD(fld_require_pkce, "requirePkce", F_BOOL, 0, 0,
     "PKCE (S256) required (always for public clients)");
 FIELD(fld_id_token_alg, "idTokenSignedResponseAlg", F_STRING, 0, 10,
     "RS256 or EdDSA");
+FIELD(fld_grant_type, "grant_type", F_STRING, 0, 64, "the OAuth grant");
+FIELD(fld_scope, "scope", F_STRING, 0, 1000, "space-separated scopes");
+FIELD(fld_client_id, "client_id", F_STRING, 0, 64, "the OAuth client id");
+FIELD(fld_client_secret, "client_secret", F_SECRET, 0, 256,
+    "the client's secret (client_secret_post)");
+FIELD(fld_code, "code", F_SECRET, 0, 256, "an authorization code");
+FIELD(fld_redirect_uri, "redirect_uri", F_STRING, 0, 2048,
+    "the redirect URI the code was sent to");
+FIELD(fld_code_verifier, "code_verifier", F_SECRET, 0, 128,
+    "the PKCE verifier (RFC 7636)");
+FIELD(fld_oauth_refresh, "refresh_token", F_SECRET, 0, 256,
+    "a refresh token (the refresh_token grant)");
 FIELD(fld_csrf, "_csrf", F_SECRET, 0, 128,
     "the iam_csrf cookie's value (hosted pages' forms)");
 FIELD(fld_return_to, "return_to", F_STRING, 0, 2048,
@@ -133,6 +145,12 @@ SHAPE(fs_client_update, "ClientUpdate", 0, { &fld_name, 0, NULL },
     { &fld_grant_types, 0, NULL }, { &fld_auth_method, 0, NULL },
     { &fld_scopes, 0, NULL }, { &fld_first_party, 0, NULL },
     { &fld_require_pkce, 0, NULL }, { &fld_id_token_alg, 0, NULL });
+/* RFC 6749 §3.2: unknown parameters are ignored; a repeated one is not. */
+SHAPE(fs_oauth_token, "TokenRequest", 1, { &fld_grant_type, 1, NULL },
+    { &fld_scope, 0, NULL }, { &fld_client_id, 0, NULL },
+    { &fld_client_secret, 0, NULL }, { &fld_code, 0, NULL },
+    { &fld_redirect_uri, 0, NULL }, { &fld_code_verifier, 0, NULL },
+    { &fld_oauth_refresh, 0, NULL });
 SHAPE(fs_verify_query, "ForwardAuthQuery", 1, { &fld_role, 0, NULL },
     { &fld_permission, 0, NULL }, { &fld_aud, 0, NULL });
 SHAPE(fs_logout, "Logout", 0, { &fld_refresh_token, 0, NULL });

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "arena.h"
 #include "parse.h"
@@ -373,4 +374,40 @@ return_to_ok(const char *v, const char *domain)
 		return strncmp(h, domain, dl) == 0;
 	return hl > dl + 1 && h[hl - dl - 1] == '.' &&
 	    strncmp(h + hl - dl, domain, dl) == 0;
+}
+
+int
+parse_basic(struct arena *a, const char *hdr, char **id, char **secret)
+{
+	const char	*b;
+	char		*t, *c;
+	unsigned char	*d;
+	size_t		 n, i, dl;
+
+	if (hdr == NULL || strncasecmp(hdr, "Basic ", 6) != 0)
+		return 0;
+	b = hdr + 6;
+	n = strlen(b);
+	while (n > 0 && b[n - 1] == '=')
+		n--;
+	if (n == 0 || n > 2048 || strlen(b) - n > 2 ||
+	    (t = arena_strndup(a, b, n)) == NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (t[i] == '+')
+			t[i] = '-';
+		else if (t[i] == '/')
+			t[i] = '_';
+		else if (t[i] == '-' || t[i] == '_')
+			return -1;	/* not the standard alphabet */
+	}
+	if ((d = b64url_decode(a, t, n, &dl)) == NULL ||
+	    memchr(d, '\0', dl) != NULL ||
+	    (c = memchr(d, ':', dl)) == NULL)
+		return -1;
+	if ((*id = pct_decode(a, (char *)d, (size_t)(c - (char *)d), 1,
+	    NULL)) == NULL || (*secret = pct_decode(a, c + 1, dl -
+	    (size_t)(c + 1 - (char *)d), 1, NULL)) == NULL || **id == '\0')
+		return -1;
+	return 1;
 }

@@ -33,6 +33,9 @@ static const char *const evnames[EV__MAX] = {
 	[EV_PASSWORD_HASH_BUSY] = "iam_password_hashes_refused_total",
 	[EV_PAGE_LOGIN_OK] = "iam_page_logins_total{result=\"ok\"}",
 	[EV_PAGE_LOGIN_FAILED] = "iam_page_logins_total{result=\"failed\"}",
+	[EV_CLIENT_AUTH_FAILED] = "iam_client_auth_failures_total",
+	[EV_TOKEN_CLIENT_CREDENTIALS] =
+	    "iam_oauth_tokens_total{grant=\"client_credentials\"}",
 };
 
 struct shm {

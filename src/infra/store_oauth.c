@@ -18,6 +18,7 @@ enum {
 	OA_CLIENT_UPDATE,
 	OA_CLIENT_DELETE,
 	OA_CLIENT_ROTATE,
+	OA_CLIENT_AUTH,
 	OA__MAX
 };
 
@@ -58,6 +59,13 @@ static const struct stmt_def defs[OA__MAX] = {
 	    "UPDATE oauth_clients SET secret_hash = $3, updated_at = now()"
 	    " WHERE organisation_id = $1 AND id = $2"
 	    " AND token_endpoint_auth_method <> 'none' RETURNING client_id", 3 },
+	[OA_CLIENT_AUTH] = { "client_auth",
+	    "SELECT c.id, c.organisation_id,"
+	    " coalesce(encode(c.secret_hash, 'hex'), ''),"
+	    " c.token_endpoint_auth_method, c.grant_types::text, c.scopes::text,"
+	    " o.status = 'active' AND o.deleted_at IS NULL"
+	    " FROM oauth_clients c JOIN organisations o"
+	    " ON o.id = c.organisation_id WHERE c.client_id = $1", 1 },
 };
 const struct stmt_set store_set_oauth = { defs, OA__MAX,
     STORE_SERVER | STORE_CTL };
@@ -145,4 +153,30 @@ store_client_rotate(struct store *s, struct arena *a, const char *org,
 	const char	*p[3] = { org, id, hash };
 
 	return store_one_str(a, q(s, OA_CLIENT_ROTATE, 3, p), client_id);
+}
+
+int
+store_client_auth(struct store *s, struct arena *a, const char *client_id,
+    struct client_auth *ca)
+{
+	PGresult	*r;
+	int		 rc = 0;
+
+	memset(ca, 0, sizeof(*ca));
+	if ((r = q(s, OA_CLIENT_AUTH, 1, &client_id)) == NULL)
+		return -1;
+	if (PQntuples(r) == 1) {
+		ca->id = store_str(a, r, 0, 0);
+		ca->org = store_str(a, r, 0, 1);
+		ca->secret_hex = store_str(a, r, 0, 2);
+		ca->method = store_str(a, r, 0, 3);
+		ca->grant_types = store_str(a, r, 0, 4);
+		ca->scopes = store_str(a, r, 0, 5);
+		ca->org_active = store_bool(r, 0, 6);
+		rc = ca->id == NULL || ca->org == NULL || ca->secret_hex ==
+		    NULL || ca->method == NULL || ca->grant_types == NULL ||
+		    ca->scopes == NULL ? -1 : 1;
+	}
+	PQclear(r);
+	return rc;
 }

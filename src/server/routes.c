@@ -203,6 +203,9 @@ const struct route routes[] = {
 	  NULL, "Forward auth (NGINX auth_request): X-Auth-* headers",
 	  NULL, &fs_verify_query },
 
+	{ M_POST, "/oauth2/token", oa_token, PUB, NULL,
+	  "OAuth 2.0 token endpoint (RFC 6749, a form): client_credentials",
+	  NULL, NULL },
 	{ M_GET, "/oauth2/jwks", keys_jwks, PUB, NULL, "Public signing keys",
 	  NULL, NULL },
 	{ M_GET, "/.well-known/jwks.json", keys_jwks, PUB, NULL,
