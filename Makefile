@@ -143,7 +143,7 @@ lint:
 	    --inline-suppr -Iinclude -I$(PG_INC) --std=c11 src tests/unit
 
 # libFuzzer drivers, one per parser, each run FUZZ_SECONDS from its corpus.
-FUZZ	= json urlencoded cookies bearer path content_type
+FUZZ	= json urlencoded cookies bearer path content_type basic
 FUZZ_SECONDS ?= 10
 FUZZ_SRC = src/infra/arena.c src/infra/text.c src/http/parse.c src/infra/netaddr.c
 

@@ -241,6 +241,42 @@ rfc3339_times_and_dates(void **state)
 }
 
 static void
+basic_credentials_are_decoded_strictly(void **state)
+{
+	struct arena	 ar;
+	char		*id, *sec;
+
+	(void)state;
+	arena_init(&ar, 0);
+	/* RFC 7617 §2: "Aladdin:open sesame" */
+	assert_int_equal(parse_basic(&ar, "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==",
+	    &id, &sec), 1);
+	assert_string_equal(id, "Aladdin");
+	assert_string_equal(sec, "open sesame");
+	/* RFC 6749 §2.3.1: each half form-encoded ("a:b" id, "c d" secret) */
+	assert_int_equal(parse_basic(&ar, "basic YSUzQWI6YytkJTI2", &id, &sec),
+	    1);
+	assert_string_equal(id, "a:b");
+	assert_string_equal(sec, "c d&");
+	/* the secret may be empty, the id may not */
+	assert_int_equal(parse_basic(&ar, "Basic aWQ6", &id, &sec), 1);
+	assert_string_equal(sec, "");
+	assert_int_equal(parse_basic(&ar, "Basic OnNlY3JldA==", &id, &sec), -1);
+	/* not Basic at all */
+	assert_int_equal(parse_basic(&ar, NULL, &id, &sec), 0);
+	assert_int_equal(parse_basic(&ar, "Bearer abc", &id, &sec), 0);
+	/* malformed */
+	assert_int_equal(parse_basic(&ar, "Basic ", &id, &sec), -1);
+	assert_int_equal(parse_basic(&ar, "Basic !!!!", &id, &sec), -1);
+	assert_int_equal(parse_basic(&ar, "Basic bm9jb2xvbg==", &id, &sec), -1);
+	assert_int_equal(parse_basic(&ar, "Basic YQBiOmM=", &id, &sec), -1);
+	assert_int_equal(parse_basic(&ar, "Basic YTpi===", &id, &sec), -1);
+	assert_int_equal(parse_basic(&ar, "Basic YT-i", &id, &sec), -1);
+	assert_int_equal(parse_basic(&ar, "Basic YSUyOg==", &id, &sec), -1);
+	arena_free(&ar);
+}
+
+static void
 return_to_never_leaves_the_origin_or_the_cookie_domain(void **state)
 {
 	(void)state;
@@ -300,6 +336,7 @@ main(void)
 		cmocka_unit_test(rfc3339_times_and_dates),
 		cmocka_unit_test(
 		    return_to_never_leaves_the_origin_or_the_cookie_domain),
+		cmocka_unit_test(basic_credentials_are_decoded_strictly),
 	};
 
 	return cmocka_run_group_tests_name("parse", tests, setup, teardown);
