@@ -149,7 +149,7 @@ uris_ok(struct actx *x, json_object *a, const char *field)
 
 /* The rules of API.md over a whole client. */
 static enum iam_err
-check(struct actx *x, const struct client *c, const struct client_in *in)
+check(struct actx *x, const struct client *c)
 {
 	size_t		i, n;
 	const char	*v;
@@ -200,7 +200,6 @@ check(struct actx *x, const struct client *c, const struct client_in *in)
 			return dom_field(x, IAM_E_VALIDATION, "requirePkce",
 			    "a public client always uses PKCE");
 	}
-	(void)in;
 	return IAM_OK;
 }
 
@@ -252,7 +251,7 @@ client_create(struct actx *x, const struct client_in *in, json_object **doc)
 	apply(&c, in);
 	if (strcmp(c.method, "none") == 0 && in->require_pkce == -1)
 		c.require_pkce = 1;
-	if ((e = check(x, &c, in)) != IAM_OK)
+	if ((e = check(x, &c)) != IAM_OK)
 		return e;
 	row_of(&c, &row);
 	if (crypto_random(rnd, sizeof(rnd)) == -1 ||
@@ -324,7 +323,7 @@ client_update(struct actx *x, const char *id, const struct client_in *in,
 		    "tokenEndpointAuthMethod", "a public client cannot become "
 		    "confidential: create a new client"));
 	apply(&c, in);
-	if ((e = check(x, &c, in)) != IAM_OK)
+	if ((e = check(x, &c)) != IAM_OK)
 		return dom_end(x, e);
 	row_of(&c, &row);
 	if ((rc = store_client_update(&x->w->db, x->a, x->org_id, id, &row,

@@ -138,6 +138,8 @@ session_keep(struct actx *x, const unsigned char d[32], time_t now,
 	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++)
 		buf_add(&b, f[i], strlen(f[i]) + 1);
 	buf_printf(&b, "%lld", (long long)cs->auth_time);
+	buf_add(&b, "", 1);
+	buf_printf(&b, "%lld", (long long)cs->expires);
 	if (!b.oom)
 		vcache_put(&x->w->sessions, d, now, (time_t)cs->expires,
 		    b.data, b.len);
@@ -161,6 +163,10 @@ session_read(const char *blob, size_t len, struct cookie_session *cs)
 	if (p >= end)
 		return -1;
 	cs->auth_time = strtoll(p, NULL, 10);
+	p += strlen(p) + 1;
+	if (p >= end)
+		return -1;
+	cs->expires = strtoll(p, NULL, 10);
 	return 0;
 }
 

@@ -261,6 +261,24 @@ depth_within(json_object *v, int max)
 	return 1;
 }
 
+/* The verdict on one entry of an F_STRINGS or F_URIS array. */
+static const char *
+entry_check(enum ftype t, const char *s, size_t len)
+{
+	size_t	k;
+
+	if (len != strlen(s) || len < 1 || len > (t == F_URIS ? 2048 : 64))
+		return t == F_URIS ? "entries must be 1-2048 bytes" :
+		    "entries must be 1-64 characters, without commas";
+	if (t == F_STRINGS)
+		return strchr(s, ',') != NULL ? "entries must be 1-64 "
+		    "characters, without commas" : NULL;
+	for (k = 0; k < len; k++)
+		if ((unsigned char)s[k] <= 0x20 || s[k] == 0x7f)
+			return "entries must have no space or control character";
+	return NULL;
+}
+
 const char *
 field_check(const struct field *f, json_object *v, struct arena *a)
 {
@@ -335,24 +353,6 @@ field_check(const struct field *f, json_object *v, struct arena *a)
 		return json_object_is_type(v, json_type_boolean) ? NULL :
 		    "must be true or false";
 	case F_STRINGS:
-		if (!json_object_is_type(v, json_type_array))
-			return "must be an array";
-		n = json_object_array_length(v);
-		if (n > (size_t)f->max)
-			return "has too many entries";
-		for (i = 0; i < n; i++) {
-			json_object *e = json_object_array_get_idx(v, i);
-
-			if (!json_object_is_type(e, json_type_string))
-				return "entries must be strings";
-			s = json_object_get_string(e);
-			if ((size_t)json_object_get_string_len(e) !=
-			    strlen(s) || strlen(s) < 1 || strlen(s) > 64 ||
-			    strchr(s, ',') != NULL)
-				return "entries must be 1-64 characters, "
-				    "without commas";
-		}
-		return NULL;
 	case F_URIS:
 		if (!json_object_is_type(v, json_type_array))
 			return "must be an array";
@@ -361,18 +361,12 @@ field_check(const struct field *f, json_object *v, struct arena *a)
 			return "has too many entries";
 		for (i = 0; i < n; i++) {
 			json_object *e = json_object_array_get_idx(v, i);
-			size_t k;
 
 			if (!json_object_is_type(e, json_type_string))
 				return "entries must be strings";
-			s = json_object_get_string(e);
-			if ((size_t)json_object_get_string_len(e) != strlen(s) ||
-			    strlen(s) < 1 || strlen(s) > 2048)
-				return "entries must be 1-2048 bytes";
-			for (k = 0; s[k] != '\0'; k++)
-				if ((unsigned char)s[k] <= 0x20 || s[k] == 0x7f)
-					return "entries must have no space or "
-					    "control character";
+			if ((s = entry_check(f->type, json_object_get_string(e),
+			    (size_t)json_object_get_string_len(e))) != NULL)
+				return s;
 		}
 		return NULL;
 	case F_INT:

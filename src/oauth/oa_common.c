@@ -33,6 +33,17 @@ oa_error(struct req *r, int status, const char *code, const char *desc,
 	return IAM_OK;
 }
 
+/* Answers a refused client (invalid_client 401, else 400) and returns
+ * the error the handler passes on. */
+static enum iam_err
+refused(struct req *r, const char *code, const char *desc, int basic)
+{
+	int	client = strcmp(code, "invalid_client") == 0;
+
+	(void)oa_error(r, client ? 401 : 400, code, desc, basic);
+	return client ? IAM_E_UNAUTHORIZED : IAM_E_VALIDATION;
+}
+
 enum iam_err
 oa_client(struct req *r, struct actx *x, const char *form_id,
     const char *form_secret, struct oauth_client *oc)
@@ -45,37 +56,31 @@ oa_client(struct req *r, struct actx *x, const char *form_id,
 	if (r->authorization != NULL && *r->authorization != '\0') {
 		switch (parse_basic(r->a, r->authorization, &id, &secret)) {
 		case 0:
-			return oa_error(r, 401, "invalid_client", "only Basic "
-			    "client authentication is taken here", 1),
-			    IAM_E_UNAUTHORIZED;
+			return refused(r, "invalid_client", "only Basic client "
+			    "authentication is taken here", 1);
 		case -1:
-			return oa_error(r, 401, "invalid_client",
-			    "malformed Basic credentials", 1),
-			    IAM_E_UNAUTHORIZED;
+			return refused(r, "invalid_client", "malformed Basic "
+			    "credentials", 1);
 		}
 		basic = 1;
 		if (form_secret != NULL)
-			return oa_error(r, 400, "invalid_request", "one client "
-			    "authentication method at a time", 0),
-			    IAM_E_VALIDATION;
+			return refused(r, "invalid_request", "one client "
+			    "authentication method at a time", 0);
 		if (form_id != NULL && strcmp(form_id, id) != 0)
-			return oa_error(r, 400, "invalid_request", "client_id "
-			    "differs from the authenticated client", 0),
-			    IAM_E_VALIDATION;
+			return refused(r, "invalid_request", "client_id differs "
+			    "from the authenticated client", 0);
 		method = "client_secret_basic";
-	} else if (form_id == NULL) {
-		return oa_error(r, 401, "invalid_client", "client "
-		    "authentication required", 1), IAM_E_UNAUTHORIZED;
-	} else {
+	} else if (form_id == NULL)
+		return refused(r, "invalid_client", "client authentication "
+		    "required", 1);
+	else {
 		id = (char *)form_id;
 		secret = (char *)form_secret;
 		method = secret != NULL ? "client_secret_post" : "none";
 	}
 	e = client_authenticate(x, id, secret, method, oc);
 	if (e == IAM_E_INVALID_CREDENTIALS)
-		return oa_error(r, 401, "invalid_client", "client "
-		    "authentication failed", basic), IAM_E_UNAUTHORIZED;
-	if (e != IAM_OK)
-		return e;
-	return IAM_OK;
+		return refused(r, "invalid_client", "client authentication "
+		    "failed", basic);
+	return e;
 }

@@ -212,8 +212,6 @@ pg_error_page(struct req *r)
 		ts_set(s, "message", sentence(r->err));
 	r->body.len = 0;
 	(void)pg_render(r, status, "message", s);
-	if (r->status != status)	/* the render failed: keep its 500 */
-		return;
 }
 
 enum iam_err

@@ -1,10 +1,11 @@
 """The hosted pages over HTTP: headers, forms, cookie sessions, expiry,
 return_to, escaping, one-time tokens, and the cookie on /v1."""
 import re
-import time
 import urllib.parse
 
-from conftest import (mail_with, PASSWORD, Browser, Who, add_member, bearer, fresh_ip,
+import pytest
+
+from conftest import (mail_with, PASSWORD, Browser, Who, add_member, bearer, configured, fresh_ip,
                       link_token, login, mails_to, metric_value, metrics,
                       new_email, new_slug, onboard, psql_value, register,
                       request, set_cookie_attrs)
@@ -468,10 +469,6 @@ def test_sessions_from_pages_end_with_the_api_calls_too():
     tok = login(email).json["data"]["accessToken"]
     assert request("POST", "/v1/auth/logout-all", headers=bearer(tok)).status == 204
     assert a.get("/account").status == 302 and b.get("/account").status == 302
-
-
-import pytest                                               # noqa: E402
-from conftest import configured                             # noqa: E402
 
 
 @pytest.mark.destructive
